@@ -1,0 +1,60 @@
+"""WTForms forms built from a section of a definition (plain WTForms, no Flask)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from wtforms import Form, fields
+
+from .definition import Section
+from .types import AnswerError
+
+EVIDENCE_SUFFIX = "__evidence"
+EVIDENCE_MAX = 5000
+
+
+def build_section_form(section: Section, language: str | None = None,
+                       base: type = Form) -> type:
+    """A form class with the fields of every question in ``section``.
+
+    Each question contributes its type's fields plus an evidence/notes field.
+    ``base`` lets the app add CSRF protection (Flask-WTF's ``FlaskForm``).
+    """
+    attrs: dict[str, Any] = {}
+    for q in section.questions:
+        attrs.update(q.kind.build_fields(q, language))
+        attrs[q.id + EVIDENCE_SUFFIX] = fields.TextAreaField(
+            "Evidence or notes", render_kw={"rows": 2, "maxlength": EVIDENCE_MAX})
+    return type(f"SectionForm_{section.id}", (base,), attrs)
+
+
+def read_section(section: Section, data: Mapping[str, Any], only: set[str] | None = None
+                 ) -> tuple[dict[str, Any], dict[str, str | None], dict[str, str]]:
+    """Read a posted section: (values, evidence, errors), question by question.
+
+    A wrong value on one question never stops the others from being read, so
+    the caller can save what is valid and show the rest with its message.
+    ``only`` restricts reading to those question ids (autosave of one answer).
+    """
+    values: dict[str, Any] = {}
+    evidence: dict[str, str | None] = {}
+    errors: dict[str, str] = {}
+    for q in section.questions:
+        if only is not None and q.id not in only:
+            continue
+        names = q.kind.field_names(q) + [q.id + EVIDENCE_SUFFIX]
+        if not any(name in data for name in names) and q.type != "multiple_choice":
+            continue  # not on the posted form at all: leave it alone
+        try:
+            values[q.id] = q.kind.read_form(q, data)
+        except AnswerError as exc:
+            errors[q.id] = str(exc)
+        note = data.get(q.id + EVIDENCE_SUFFIX)
+        if note is not None:
+            note = str(note).replace("\r\n", "\n").strip()
+            if len(note) > EVIDENCE_MAX:
+                errors.setdefault(q.id, f"Shorten the evidence to {EVIDENCE_MAX:,} characters.")
+            else:
+                evidence[q.id] = note or None
+    return values, evidence, errors

@@ -1,0 +1,92 @@
+"""Relevance (skip logic), required rules and progress over a set of answers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .conditions import is_answered
+from .definition import Definition, Question
+
+
+def relevance(definition: Definition, answers: Mapping[str, Any]) -> dict[str, bool]:
+    """Which questions are relevant, given the answers.
+
+    Evaluated top-down: a condition that refers to a question which is itself
+    not relevant sees no answer there, so hiding cascades.
+    """
+    visible: dict[str, bool] = {}
+
+    def value_of(qid: str) -> Any:
+        return answers.get(qid) if visible.get(qid) else None
+
+    for q in definition.questions:
+        visible[q.id] = q.relevant is None or q.relevant.holds(value_of)
+    return visible
+
+
+def relevant_answers(definition: Definition, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers that count: those to relevant questions, with a value."""
+    visible = relevance(definition, answers)
+    return {qid: v for qid, v in answers.items()
+            if visible.get(qid) and is_answered(v)}
+
+
+def is_required(question: Question, answers: Mapping[str, Any], visible: Mapping[str, bool]) -> bool:
+    if not visible.get(question.id, False):
+        return False
+    if isinstance(question.required, bool):
+        return question.required
+    return question.required.holds(lambda qid: answers.get(qid) if visible.get(qid) else None)
+
+
+def missing_required(definition: Definition, answers: Mapping[str, Any]) -> list[Question]:
+    """Required, relevant questions without an answer, in questionnaire order."""
+    visible = relevance(definition, answers)
+    return [q for q in definition.questions
+            if is_required(q, answers, visible) and not is_answered(answers.get(q.id))]
+
+
+@dataclass(frozen=True)
+class SectionProgress:
+    section_id: str
+    answered: int        # relevant questions with an answer
+    required: int        # relevant required questions
+    required_answered: int
+    relevant: int
+
+    @property
+    def complete(self) -> bool:
+        return self.required_answered >= self.required
+
+    @property
+    def percent(self) -> int:
+        if self.required == 0:
+            return 100
+        return round(100 * self.required_answered / self.required)
+
+
+def progress(definition: Definition, answers: Mapping[str, Any]) -> dict[str, SectionProgress]:
+    """Per section: answered of required, counting relevant questions only."""
+    visible = relevance(definition, answers)
+    out = {}
+    for section in definition.sections:
+        answered = required = required_answered = relevant = 0
+        for q in section.questions:
+            if not visible[q.id]:
+                continue
+            relevant += 1
+            has = is_answered(answers.get(q.id))
+            answered += has
+            if is_required(q, answers, visible):
+                required += 1
+                required_answered += has
+        out[section.id] = SectionProgress(section.id, answered, required, required_answered, relevant)
+    return out
+
+
+def overall_progress(per_section: Mapping[str, SectionProgress]) -> int:
+    required = sum(p.required for p in per_section.values())
+    done = sum(p.required_answered for p in per_section.values())
+    return 100 if required == 0 else round(100 * done / required)

@@ -1,0 +1,589 @@
+"""The registry of question types.
+
+Each type knows how to build its form fields (plain WTForms, no Flask), read and
+normalise a value, display it, score it and give its spreadsheet value. Adding a
+question type is adding one class decorated with ``@register``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from wtforms import fields, widgets
+
+from .text import Text
+
+if TYPE_CHECKING:
+    from .definition import Question
+
+NOT_APPLICABLE = "not_applicable"
+UNKNOWN = "unknown"
+SPECIAL_CODES = (NOT_APPLICABLE, UNKNOWN)
+
+BUILTIN_TEXT = {
+    NOT_APPLICABLE: Text({"en": "Not applicable", "fr": "Sans objet"}),
+    UNKNOWN: Text({"en": "Unknown / no data", "fr": "Inconnu / pas de données"}),
+    "yes": Text({"en": "Yes", "fr": "Oui"}),
+    "partial": Text({"en": "Partly", "fr": "En partie"}),
+    "no": Text({"en": "No", "fr": "Non"}),
+    "instrument": Text({"en": "Law or instrument", "fr": "Loi ou instrument"}),
+    "article": Text({"en": "Article or section", "fr": "Article ou section"}),
+    "year": Text({"en": "Year", "fr": "Année"}),
+    "url": Text({"en": "Link (optional)", "fr": "Lien (facultatif)"}),
+    "special": Text({"en": "Or answer", "fr": "Ou répondre"}),
+    "none": Text({"en": "(a value above)", "fr": "(une valeur ci-dessus)"}),
+}
+
+REGISTRY: dict[str, type[QuestionType]] = {}
+
+
+class AnswerError(ValueError):
+    """A value that does not fit its question; the message is for the person typing."""
+
+
+def register(cls: type[QuestionType]) -> type[QuestionType]:
+    REGISTRY[cls.name] = cls
+    return cls
+
+
+def question_type(name: str) -> QuestionType:
+    return REGISTRY[name]()
+
+
+def special_label(code: str, language: str | None = None) -> str:
+    return BUILTIN_TEXT[code].get(language)
+
+
+class QuestionType:
+    """Base class: one answer per question, stored as JSON-friendly data."""
+
+    name: ClassVar[str]
+    scored: ClassVar[bool] = False  # can this type carry points at all?
+    numeric: ClassVar[bool] = False
+    extra_keys: ClassVar[frozenset[str]] = frozenset()
+
+    # -- definition checks ---------------------------------------------------
+    def check_definition(self, question: Question) -> list[str]:
+        """Problems with the type-specific settings of ``question``."""
+        return []
+
+    # -- forms ---------------------------------------------------------------
+    def field_names(self, question: Question) -> list[str]:
+        names = [question.id]
+        if self._separate_special(question):
+            names.append(question.id + "__special")
+        return names
+
+    def build_fields(self, question: Question, language: str | None) -> dict[str, Any]:
+        label = question.label.get(language)
+        built = {question.id: self._main_field(question, label, language)}
+        if self._separate_special(question):
+            built[question.id + "__special"] = fields.RadioField(
+                BUILTIN_TEXT["special"].get(language),
+                choices=[("", BUILTIN_TEXT["none"].get(language))]
+                + [(c, special_label(c, language)) for c in question.special_codes],
+                validate_choice=False, default="")
+        return built
+
+    def _separate_special(self, question: Question) -> bool:
+        return bool(question.special_codes)
+
+    def _main_field(self, question: Question, label: str, language: str | None):
+        return fields.StringField(label)
+
+    def read_form(self, question: Question, data: Mapping[str, Any]) -> Any:
+        """The value a person entered, normalised; ``None`` when left empty."""
+        special = _text(data.get(question.id + "__special"))
+        if special:
+            return self.normalise(question, special)
+        raw = data.get(question.id)
+        if isinstance(raw, str):
+            raw = raw.strip()
+        if raw in (None, "", []):
+            return None
+        return self.normalise(question, raw)
+
+    def form_data(self, question: Question, value: Any) -> dict[str, Any]:
+        """Form field data that shows ``value``."""
+        if value in SPECIAL_CODES and self._separate_special(question):
+            return {question.id: "", question.id + "__special": value}
+        out = {question.id: "" if value is None else self._to_form(value)}
+        if self._separate_special(question):
+            out[question.id + "__special"] = ""
+        return out
+
+    def _to_form(self, value: Any) -> Any:
+        return str(value)
+
+    # -- values --------------------------------------------------------------
+    def normalise(self, question: Question, value: Any) -> Any:
+        """Check ``value`` against the question and return its canonical form."""
+        if value is None:
+            return None
+        if isinstance(value, str) and value in SPECIAL_CODES:
+            if value not in question.special_codes:
+                raise AnswerError(f"“{special_label(value)}” is not offered for this question.")
+            return value
+        return self._normalise(question, value)
+
+    def _normalise(self, question: Question, value: Any) -> Any:
+        raise AnswerError("This value cannot be read.")
+
+    def display(self, question: Question, value: Any, language: str | None = None) -> str:
+        if value is None:
+            return ""
+        if value in SPECIAL_CODES:
+            return special_label(value, language)
+        return self._display(question, value, language)
+
+    def _display(self, question: Question, value: Any, language: str | None) -> str:
+        return str(value)
+
+    def points(self, question: Question, value: Any) -> float | None:
+        """Score of a real (non-special) value, 0..1; ``None`` if unscored."""
+        return None
+
+    def number(self, question: Question, value: Any) -> float | None:
+        """The numeric reading of a value, for tidy data and statistics."""
+        return None
+
+    def cell(self, question: Question, value: Any, language: str | None = None) -> Any:
+        """The value for a spreadsheet cell: a number where it is one, else text."""
+        if value is None:
+            return None
+        if value in SPECIAL_CODES:
+            return special_label(value, language)
+        number = self.number(question, value)
+        if number is not None:
+            return number
+        return self.display(question, value, language)
+
+    def codes(self, question: Question, value: Any) -> str | None:
+        """Machine code of a value for tidy data (option codes, joined)."""
+        return None
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+class _ChoiceBase(QuestionType):
+    scored = True
+
+    def options(self, question: Question) -> list[tuple[str, Text, float | None]]:
+        return [(o.code, o.label, o.points) for o in question.options]
+
+    def option_codes(self, question: Question) -> list[str]:
+        return [code for code, _, _ in self.options(question)]
+
+    def label_of(self, question: Question, code: str, language: str | None) -> str:
+        for c, label, _ in self.options(question):
+            if c == code:
+                return label.get(language)
+        return special_label(code, language) if code in SPECIAL_CODES else code
+
+
+class _SingleChoice(_ChoiceBase):
+    def _separate_special(self, question: Question) -> bool:
+        return False  # special answers are offered as further options
+
+    def _main_field(self, question, label, language):
+        choices = [(c, lab.get(language)) for c, lab, _ in self.options(question)]
+        choices += [(c, special_label(c, language)) for c in question.special_codes]
+        return fields.RadioField(label, choices=choices, validate_choice=False)
+
+    def _normalise(self, question, value):
+        if not isinstance(value, str) or value not in self.option_codes(question):
+            allowed = ", ".join(self.option_codes(question) + list(question.special_codes))
+            raise AnswerError(f"Choose one of the offered answers ({allowed}).")
+        return value
+
+    def _display(self, question, value, language):
+        return self.label_of(question, value, language)
+
+    def points(self, question, value):
+        for code, _, pts in self.options(question):
+            if code == value:
+                return pts
+        return None
+
+    def codes(self, question, value):
+        return value
+
+    def check_definition(self, question):
+        return _check_option_points(question)
+
+
+def _check_option_points(question: Question) -> list[str]:
+    problems = []
+    for o in question.options:
+        if o.points is not None and not 0 <= o.points <= 1:
+            problems.append(f"option '{o.code}' has points {o.points}; points run from 0 to 1")
+    return problems
+
+
+class _FixedChoice(_SingleChoice):
+    fixed: ClassVar[tuple[tuple[str, float], ...]] = ()
+
+    def options(self, question):
+        points = question.points or {}
+        return [(code, BUILTIN_TEXT[code], float(points.get(code, default)))
+                for code, default in self.fixed]
+
+    def check_definition(self, question):
+        problems = []
+        known = {code for code, _ in self.fixed}
+        for code, pts in (question.points or {}).items():
+            if code not in known:
+                problems.append(f"'points' names '{code}', which is not an answer of {self.name}")
+            elif not isinstance(pts, (int, float)) or not 0 <= pts <= 1:
+                problems.append(f"'points' for '{code}' must be a number from 0 to 1")
+        return problems
+
+
+@register
+class YesNoPartial(_FixedChoice):
+    name = "yes_no_partial"
+    fixed = (("yes", 1.0), ("partial", 0.5), ("no", 0.0))
+    extra_keys = frozenset({"points"})
+
+
+@register
+class YesNo(_FixedChoice):
+    name = "yes_no"
+    fixed = (("yes", 1.0), ("no", 0.0))
+    extra_keys = frozenset({"points"})
+
+
+@register
+class SingleChoice(_SingleChoice):
+    name = "single_choice"
+    extra_keys = frozenset({"options"})
+
+
+@register
+class MultipleChoice(_ChoiceBase):
+    name = "multiple_choice"
+    extra_keys = frozenset({"options", "max_points"})
+
+    def _main_field(self, question, label, language):
+        return fields.SelectMultipleField(
+            label, choices=[(c, lab.get(language)) for c, lab, _ in self.options(question)],
+            widget=widgets.ListWidget(prefix_label=False),
+            option_widget=widgets.CheckboxInput(), validate_choice=False)
+
+    def read_form(self, question, data):
+        special = _text(data.get(question.id + "__special"))
+        if special:
+            return self.normalise(question, special)
+        raw = data.get(question.id)
+        if raw in (None, "", []):
+            return None
+        if isinstance(raw, str):
+            raw = [raw]
+        return self.normalise(question, list(raw))
+
+    def _to_form(self, value):
+        return list(value)
+
+    def _normalise(self, question, value):
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, (list, tuple)):
+            raise AnswerError("Tick one or more of the offered answers.")
+        codes = self.option_codes(question)
+        unknown = [v for v in value if v not in codes]
+        if unknown:
+            raise AnswerError(f"“{unknown[0]}” is not one of the offered answers.")
+        chosen = set(value)
+        return [c for c in codes if c in chosen] or None  # definition order, no repeats
+
+    def _display(self, question, value, language):
+        return "; ".join(self.label_of(question, c, language) for c in value)
+
+    def cell(self, question, value, language=None):
+        return None if value is None else self.display(question, value, language)
+
+    def points(self, question, value):
+        scored = [p for c, _, p in self.options(question) if p is not None]
+        if not scored:
+            return None
+        total = sum(p for c, _, p in self.options(question) if p is not None and c in value)
+        cap = question.max_points or 1.0
+        return min(total / cap, 1.0)
+
+    def codes(self, question, value):
+        return ";".join(value)
+
+    def check_definition(self, question):
+        problems = []
+        if question.max_points is not None and question.max_points <= 0:
+            problems.append("'max_points' must be above 0")
+        return problems
+
+
+def _parse_number(value: Any, integer: bool) -> float | int:
+    if isinstance(value, bool):
+        raise AnswerError("Enter a number.")
+    if isinstance(value, (int, float)):
+        number = value
+    else:
+        text = str(value).strip().replace(",", "").replace("\u00a0", "").replace(" ", "")
+        if not re.fullmatch(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?", text):
+            raise AnswerError("Enter a number, using digits only (for example 12 or 3.5).")
+        number = float(text)
+    if isinstance(number, float) and not math.isfinite(number):
+        raise AnswerError("Enter a finite number.")
+    if integer:
+        if float(number) != int(number):
+            raise AnswerError("Enter a whole number (no decimals).")
+        return int(number)
+    return float(number)
+
+
+class _NumberBase(QuestionType):
+    scored = True
+    numeric = True
+    integer: ClassVar[bool] = False
+    extra_keys = frozenset({"min", "max", "unit", "bands"})
+
+    def _main_field(self, question, label, language):
+        kw = {"inputmode": "numeric" if self.integer else "decimal", "autocomplete": "off"}
+        return fields.StringField(label, render_kw=kw)
+
+    def bounds(self, question: Question) -> tuple[float | None, float | None]:
+        return question.min, question.max
+
+    def _normalise(self, question, value):
+        number = _parse_number(value, self.integer)
+        low, high = self.bounds(question)
+        if low is not None and number < low:
+            raise AnswerError(f"Enter a number of at least {_fmt(low)}.")
+        if high is not None and number > high:
+            raise AnswerError(f"Enter a number no larger than {_fmt(high)}.")
+        return number
+
+    def _to_form(self, value):
+        return _fmt(value) if isinstance(value, (int, float)) else str(value)
+
+    def _display(self, question, value, language):
+        unit = question.unit.get(language) if question.unit else ""
+        shown = f"{value:,}" if self.integer else f"{value:,.2f}".rstrip("0").rstrip(".")
+        return f"{shown} {unit}".strip()
+
+    def number(self, question, value):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value
+        return None
+
+    def points(self, question, value):
+        if not question.bands:
+            return None
+        for band in question.bands:
+            if band.max is None or value <= band.max:
+                return band.points
+        return None
+
+    def check_definition(self, question):
+        problems = []
+        if question.min is not None and question.max is not None and question.min > question.max:
+            problems.append(f"'min' ({question.min}) is above 'max' ({question.max})")
+        if question.bands:
+            previous = None
+            for i, band in enumerate(question.bands):
+                if not 0 <= band.points <= 1:
+                    problems.append(f"band {i + 1} has points {band.points}; points run from 0 to 1")
+                last = i == len(question.bands) - 1
+                if band.max is None and not last:
+                    problems.append(f"only the last band may leave out 'max' (band {i + 1})")
+                if band.max is not None and previous is not None and band.max <= previous:
+                    problems.append(f"band maxima must increase (band {i + 1})")
+                previous = band.max if band.max is not None else previous
+            if question.bands[-1].max is not None:
+                problems.append("the last band must leave out 'max' so every number has a band")
+        return problems
+
+
+def _fmt(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+@register
+class Integer(_NumberBase):
+    name = "integer"
+    integer = True
+
+
+@register
+class Decimal(_NumberBase):
+    name = "decimal"
+
+
+@register
+class Percentage(_NumberBase):
+    name = "percentage"
+    extra_keys = frozenset({"bands"})
+
+    def bounds(self, question):
+        return 0.0, 100.0
+
+    def _display(self, question, value, language):
+        return f"{value:g}%"
+
+
+@register
+class Year(_NumberBase):
+    name = "year"
+    scored = False
+    integer = True
+    extra_keys = frozenset({"min", "max"})
+
+    def bounds(self, question):
+        low = question.min if question.min is not None else 1900
+        high = question.max if question.max is not None else _dt.date.today().year + 1
+        return low, high
+
+    def _normalise(self, question, value):
+        try:
+            return super()._normalise(question, value)
+        except AnswerError as exc:
+            low, high = self.bounds(question)
+            raise AnswerError(f"Enter a year between {_fmt(low)} and {_fmt(high)}.") from exc
+
+    def _display(self, question, value, language):
+        return str(value)
+
+    def number(self, question, value):
+        return None  # a year is a date, not a quantity to add up
+
+    def cell(self, question, value, language=None):
+        return value if isinstance(value, int) else super().cell(question, value, language)
+
+
+class _TextBase(QuestionType):
+    default_max: ClassVar[int] = 300
+    extra_keys = frozenset({"max_length"})
+
+    def limit(self, question: Question) -> int:
+        return question.max_length or self.default_max
+
+    def _normalise(self, question, value):
+        if not isinstance(value, str):
+            raise AnswerError("Enter text.")
+        text = value.replace("\r\n", "\n").strip()
+        if len(text) > self.limit(question):
+            raise AnswerError(
+                f"Shorten this answer to {self.limit(question):,} characters "
+                f"(it has {len(text):,}).")
+        return text or None
+
+
+@register
+class ShortText(_TextBase):
+    name = "short_text"
+
+    def _main_field(self, question, label, language):
+        return fields.StringField(label, render_kw={"maxlength": self.limit(question)})
+
+
+@register
+class LongText(_TextBase):
+    name = "long_text"
+    default_max = 5000
+
+    def _main_field(self, question, label, language):
+        return fields.TextAreaField(label, render_kw={"rows": 4})
+
+
+LEGAL_PARTS = ("instrument", "article", "year", "url")
+
+
+@register
+class LegalReference(QuestionType):
+    """A citation: instrument name, article or section, year, optional link."""
+
+    name = "legal_reference"
+
+    def field_names(self, question):
+        names = [f"{question.id}__{part}" for part in LEGAL_PARTS]
+        if question.special_codes:
+            names.append(question.id + "__special")
+        return names
+
+    def build_fields(self, question, language):
+        built = {
+            f"{question.id}__instrument": fields.StringField(
+                BUILTIN_TEXT["instrument"].get(language), render_kw={"maxlength": 300}),
+            f"{question.id}__article": fields.StringField(
+                BUILTIN_TEXT["article"].get(language), render_kw={"maxlength": 120}),
+            f"{question.id}__year": fields.StringField(
+                BUILTIN_TEXT["year"].get(language),
+                render_kw={"inputmode": "numeric", "maxlength": 4}),
+            f"{question.id}__url": fields.URLField(
+                BUILTIN_TEXT["url"].get(language), render_kw={"maxlength": 500}),
+        }
+        if question.special_codes:
+            special = super().build_fields(question, language)
+            built[question.id + "__special"] = special[question.id + "__special"]
+        return built
+
+    def read_form(self, question, data):
+        special = _text(data.get(question.id + "__special"))
+        if special:
+            return self.normalise(question, special)
+        parts = {part: _text(data.get(f"{question.id}__{part}")) for part in LEGAL_PARTS}
+        if not any(parts.values()):
+            return None
+        return self.normalise(question, parts)
+
+    def form_data(self, question, value):
+        out = {f"{question.id}__{part}": "" for part in LEGAL_PARTS}
+        if question.special_codes:
+            out[question.id + "__special"] = ""
+        if value in SPECIAL_CODES:
+            out[question.id + "__special"] = value
+        elif isinstance(value, Mapping):
+            for part in LEGAL_PARTS:
+                out[f"{question.id}__{part}"] = "" if value.get(part) is None else str(value[part])
+        return out
+
+    def _normalise(self, question, value):
+        if not isinstance(value, Mapping):
+            raise AnswerError("Give the law's name and the article or section.")
+        unknown = set(value) - set(LEGAL_PARTS)
+        if unknown:
+            raise AnswerError(f"Unexpected part of a citation: {sorted(unknown)[0]}.")
+        instrument = _text(value.get("instrument"))
+        article = _text(value.get("article"))
+        url = _text(value.get("url"))
+        year_raw = value.get("year")
+        if not instrument:
+            raise AnswerError("Give the name of the law or instrument.")
+        if len(instrument) > 300 or len(article) > 120 or len(url) > 500:
+            raise AnswerError("This citation is too long; shorten the name, article or link.")
+        year = None
+        if year_raw not in (None, ""):
+            try:
+                year = _parse_number(year_raw, integer=True)
+            except AnswerError:
+                raise AnswerError("Enter the year of the law as four digits.") from None
+            if not 1800 <= year <= _dt.date.today().year + 1:
+                raise AnswerError("Enter the year of the law as four digits.")
+        if url and not re.match(r"https?://[^\s/$.?#][^\s]*$", url, re.IGNORECASE):
+            raise AnswerError("The link must start with http:// or https://.")
+        return {"instrument": instrument, "article": article or None,
+                "year": year, "url": url or None}
+
+    def _display(self, question, value, language):
+        text = value["instrument"]
+        if value.get("year"):
+            text += f" ({value['year']})"
+        if value.get("article"):
+            text += f", {value['article']}"
+        if value.get("url"):
+            text += f" <{value['url']}>"
+        return text

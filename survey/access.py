@@ -1,0 +1,64 @@
+"""Who may do what: one access-control policy, used by every route.
+
+Focal points reach only their own country; reviewers, analysts and admins see all
+members. Routes call ``require_*`` helpers, which abort with 403 (or 404 for things
+that do not exist) before any work is done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from .models import Response, Role, User
+
+STAFF = frozenset({Role.REVIEWER, Role.ANALYST, Role.ADMIN})
+REVIEWERS = frozenset({Role.REVIEWER, Role.ADMIN})
+
+
+def can_see_country(user: User, country_id: int) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.role in STAFF:
+        return True
+    return user.role is Role.FOCAL_POINT and user.country_id == country_id
+
+
+def can_see_response(user: User, response: Response) -> bool:
+    return can_see_country(user, response.country_id)
+
+
+def can_edit_response(user: User, response: Response) -> bool:
+    """Only the country's own focal points write its answers."""
+    return (user.is_authenticated and user.is_active and user.role is Role.FOCAL_POINT
+            and user.country_id == response.country_id)
+
+
+def can_review(user: User) -> bool:
+    return user.is_authenticated and user.role in REVIEWERS
+
+
+def require_response(response: Response | None, *, edit: bool = False) -> Response:
+    if response is None:
+        abort(404)
+    allowed = can_edit_response if edit else can_see_response
+    if not allowed(current_user, response):
+        abort(403)
+    return response
+
+
+def roles_required(*roles: Role) -> Callable:
+    """Route decorator: logged in, and one of ``roles``."""
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator

@@ -1,0 +1,192 @@
+"""The ``survey`` command line: Flask's click group with the app's own verbs.
+
+Each verb is a thin wrapper over the services the pages use. Errors are one line
+on standard error and a non-zero exit status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import click
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import func, select
+
+from questionnaires import DefinitionError, load_definition
+
+from .extensions import db
+from .models import Response
+from .services import SurveyError
+
+
+def _create_app():
+    from . import create_app
+
+    return create_app()
+
+
+def service_command(func: Callable) -> Callable:
+    """Commit on success; turn rule violations into one clear line and exit status 1."""
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any):
+        try:
+            result = func(*args, **kwargs)
+            db.session.commit()
+            return result
+        except SurveyError as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from None
+    return wrapper
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False,
+             load_dotenv=False, set_debug_flag=False)
+def cli() -> None:
+    """Bali Process capability survey: database, members, users, rounds and questionnaires.
+
+    Every command honours SURVEY_DATABASE_URL (default: SQLite in the instance folder).
+    """
+
+
+@cli.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """Create the schema, or migrate it to the newest revision (safe to repeat)."""
+    from alembic.runtime.migration import MigrationContext
+    from flask_migrate import upgrade
+
+    def current() -> str | None:
+        with db.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    before = current()
+    upgrade()
+    after = current()
+    if before == after:
+        click.echo(f"Database schema is up to date (revision {after}).")
+    else:
+        click.echo(f"Database schema migrated from {before or 'empty'} to revision {after}.")
+
+
+@cli.command("seed")
+@with_appcontext
+@service_command
+def seed() -> None:
+    """Load the member states and territories and the bundled questionnaires (idempotent)."""
+    from .services.members import seed_members
+    from .services.questionnaires import seed_bundled
+
+    added, updated = seed_members()
+    click.echo(f"Members: {added} added, {updated} updated.")
+    for version, created in seed_bundled():
+        click.echo(f"Questionnaire {version.key}: {'stored' if created else 'already stored'}.")
+
+
+@cli.command("seed-demo")
+@with_appcontext
+@service_command
+def seed_demo() -> None:
+    """Load a demo round with answers and one demo account per role; print the logins."""
+    from .services.demo import CURRENT_ROUND
+    from .services.demo import seed_demo as load
+
+    logins = load()
+    click.echo(f"Demo round '{CURRENT_ROUND}' is loaded. Demo logins (demo data only):")
+    width = max(len(a.email) for a, _ in logins)
+    for account, password in logins:
+        where = f" ({account.country})" if account.country else ""
+        click.echo(f"  {account.role.value:<12} {account.email:<{width}}  {password}{where}")
+
+
+@cli.command("create-user")
+@click.argument("email")
+@click.option("--role", required=True, help="focal_point, reviewer, analyst or admin")
+@click.option("--country", help="ISO3 code; required for focal points")
+@click.option("--name", help="Display name (default: the part before @)")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input")
+@with_appcontext
+@service_command
+def create_user(email: str, role: str, country: str | None, name: str | None,
+                password_stdin: bool) -> None:
+    """Create an account. Without --password-stdin a strong password is printed once."""
+    from .services.users import create_user as create
+    from .services.users import generate_password
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        generated = False
+    else:
+        password, generated = generate_password(), True
+    user = create(email, role, country=country, name=name, password=password)
+    where = f" for {user.country.iso3}" if user.country else ""
+    click.echo(f"Created {user.role.value} {user.email}{where}.")
+    if generated:
+        click.echo(f"Password (shown once): {password}")
+
+
+@cli.command("open-round")
+@click.argument("name")
+@click.option("--questionnaire", "questionnaire", required=True, metavar="CODE[:VERSION]")
+@click.option("--closes", metavar="YYYY-MM-DD", help="Closing date")
+@with_appcontext
+@service_command
+def open_round(name: str, questionnaire: str, closes: str | None) -> None:
+    """Open a survey round on a questionnaire version, with a response per member."""
+    from .services.rounds import open_round as open_
+
+    closes_on = None
+    if closes:
+        try:
+            closes_on = dt.date.fromisoformat(closes)
+        except ValueError:
+            raise click.ClickException(f"--closes '{closes}' is not a date (YYYY-MM-DD)") from None
+    new_round = open_(name, questionnaire, closes=closes_on)
+    count = db.session.scalar(select(func.count(Response.id))
+                              .where(Response.round_id == new_round.id))
+    closing = f", closing {closes_on.isoformat()}" if closes_on else ""
+    click.echo(f"Opened round '{new_round.name}' on {new_round.questionnaire.key}{closing}: "
+               f"{count} member responses ready.")
+
+
+@cli.group("questionnaire")
+def questionnaire_group() -> None:
+    """List stored questionnaire versions, or validate a definition file."""
+
+
+@questionnaire_group.command("list")
+@with_appcontext
+def questionnaire_list() -> None:
+    """Stored questionnaire versions and how many rounds use each."""
+    from .services.questionnaires import definition_of, list_versions, rounds_using
+
+    versions = list_versions()
+    if not versions:
+        click.echo("No questionnaire is stored yet (run: survey seed).")
+        return
+    for v in versions:
+        definition = definition_of(v)
+        click.echo(f"{v.key:<22} {len(definition.questions):>3} questions  "
+                   f"{rounds_using(v)} round(s)  {v.source:<8} {v.title}")
+
+
+@questionnaire_group.command("validate")
+@click.argument("file", type=click.Path(dir_okay=False))
+def questionnaire_validate(file: str) -> None:
+    """Check a definition file; list every problem by question id."""
+    try:
+        definition = load_definition(file)
+    except DefinitionError as exc:
+        click.echo(str(exc), err=True)
+        raise SystemExit(1) from None
+    pillars = ", ".join(s.id for s in definition.pillars)
+    click.echo(f"{file}: valid — {definition.key}, {len(definition.questions)} questions, "
+               f"pillars {pillars}, {len(definition.actions)} recommended actions.")
+
+
+def main() -> None:
+    cli(prog_name="survey")
+

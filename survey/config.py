@@ -1,0 +1,80 @@
+"""Configuration from ``SURVEY_*`` environment variables; nothing machine-specific in code."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+PRODUCTION = "production"
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start with this configuration."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common ``postgres://`` and ``postgresql://`` spellings (psycopg 3 driver)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _secret_key(instance_path: Path, production: bool) -> str:
+    key = os.environ.get("SURVEY_SECRET_KEY")
+    if key:
+        return key
+    if production:
+        raise ConfigError(
+            "SURVEY_SECRET_KEY is not set; production mode refuses to start without one "
+            "(generate one with: python -c 'import secrets; print(secrets.token_hex(32))')")
+    # Development: generate once and keep it in the instance folder, so sessions survive restarts.
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def load_config(instance_path: Path) -> dict[str, Any]:
+    env = os.environ
+    mode = env.get("SURVEY_ENV", "development").strip().lower()
+    production = mode == PRODUCTION
+    database_url = env.get("SURVEY_DATABASE_URL") or f"sqlite:///{instance_path / 'survey.sqlite3'}"
+    config: dict[str, Any] = {
+        "SURVEY_ENV": mode,
+        "SECRET_KEY": _secret_key(instance_path, production),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PERMANENT_SESSION_LIFETIME": dt.timedelta(
+            minutes=int(env.get("SURVEY_SESSION_MINUTES", "60"))),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("SURVEY_SECURE_COOKIES", production),
+        "REMEMBER_COOKIE_SECURE": _bool("SURVEY_SECURE_COOKIES", production),
+        "MAX_CONTENT_LENGTH": int(env.get("SURVEY_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
+        "WTF_CSRF_TIME_LIMIT": None,  # the session lifetime bounds the token instead
+        "BABEL_DEFAULT_LOCALE": "en",
+        "SURVEY_LANGUAGES": {"en": "English", "fr": "Français"},
+        "SURVEY_MAIL_SERVER": env.get("SURVEY_MAIL_SERVER"),
+        "SURVEY_MAIL_PORT": int(env.get("SURVEY_MAIL_PORT", "587")),
+        "SURVEY_MAIL_USERNAME": env.get("SURVEY_MAIL_USERNAME"),
+        "SURVEY_MAIL_PASSWORD": env.get("SURVEY_MAIL_PASSWORD"),
+        "SURVEY_MAIL_SENDER": env.get("SURVEY_MAIL_SENDER", "no-reply@localhost"),
+        "SURVEY_MAIL_USE_TLS": _bool("SURVEY_MAIL_USE_TLS", True),
+        "SURVEY_BASE_URL": env.get("SURVEY_BASE_URL"),
+    }
+    return config

@@ -1,0 +1,409 @@
+"""The data model (SQLAlchemy 2.0 style). The schema itself lives in migrations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    DDL,
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    func,
+    inspect,
+    select,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+JSONValue = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Role(enum.StrEnum):
+    FOCAL_POINT = "focal_point"
+    REVIEWER = "reviewer"
+    ANALYST = "analyst"
+    ADMIN = "admin"
+
+
+class RoundState(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    ARCHIVED = "archived"
+
+
+class ResponseStatus(enum.StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    APPROVED = "approved"
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    """A portable enumeration: VARCHAR plus a CHECK constraint on both databases."""
+    return Enum(cls, name=name, native_enum=False, create_constraint=True, length=20,
+                values_callable=lambda e: [m.value for m in e], validate_strings=True)
+
+
+class Country(db.Model):
+    __tablename__ = "countries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    iso3: Mapped[str] = mapped_column(String(3), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    subregion: Mapped[str] = mapped_column(String(60))
+    apg_member: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    __table_args__ = (
+        CheckConstraint("length(iso3) = 3 AND iso3 = upper(iso3)", name="iso3_format"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Country {self.iso3}>"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    country_id: Mapped[int | None] = mapped_column(ForeignKey("countries.id"), index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    # Bumped on password change or deactivation: sessions carrying an older value end.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    country: Mapped[Country | None] = relationship(lazy="joined")
+
+    __table_args__ = (
+        CheckConstraint("(role = 'focal_point') = (country_id IS NOT NULL)",
+                        name="focal_point_has_country"),
+        CheckConstraint("email = lower(email)", name="email_lower_case"),
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return bool(self.active)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+class QuestionnaireVersion(db.Model):
+    __tablename__ = "questionnaire_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONValue)
+    checksum: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(20), default="bundled")
+    filename: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    __table_args__ = (
+        UniqueConstraint("code", "version"),
+        CheckConstraint("version > 0", name="version_positive"),
+        CheckConstraint("source IN ('bundled', 'uploaded')", name="source_known"),
+    )
+
+    @property
+    def key(self) -> str:
+        return f"{self.code}:{self.version}"
+
+
+class Round(db.Model):
+    __tablename__ = "rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    questionnaire_version_id: Mapped[int] = mapped_column(
+        ForeignKey("questionnaire_versions.id"), index=True)
+    previous_round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"))
+    state: Mapped[RoundState] = mapped_column(_enum(RoundState, "round_state"),
+                                              default=RoundState.DRAFT)
+    opens_on: Mapped[dt.date | None] = mapped_column(Date)
+    closes_on: Mapped[dt.date | None] = mapped_column(Date)
+    reference_year: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    questionnaire: Mapped[QuestionnaireVersion] = relationship(lazy="joined")
+    previous_round: Mapped[Round | None] = relationship(remote_side=[id])
+
+    __table_args__ = (
+        CheckConstraint("closes_on IS NULL OR opens_on IS NULL OR closes_on >= opens_on",
+                        name="closes_after_opening"),
+    )
+
+
+class Response(db.Model):
+    """One country's questionnaire for one round."""
+
+    __tablename__ = "responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    country_id: Mapped[int] = mapped_column(ForeignKey("countries.id"), index=True)
+    status: Mapped[ResponseStatus] = mapped_column(_enum(ResponseStatus, "response_status"),
+                                                   default=ResponseStatus.NOT_STARTED)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    publishable: Mapped[bool] = mapped_column(Boolean, default=False)
+    prefilled_from_id: Mapped[int | None] = mapped_column(ForeignKey("responses.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_activity_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_activity_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    round: Mapped[Round] = relationship()
+    country: Mapped[Country] = relationship()
+    last_activity_by: Mapped[User | None] = relationship(foreign_keys=[last_activity_by_id])
+
+    __table_args__ = (UniqueConstraint("round_id", "country_id"),)
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Answer(db.Model):
+    """One answer to one question of a response, with its evidence."""
+
+    __tablename__ = "answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id"), index=True)
+    question_id: Mapped[str] = mapped_column(String(50))
+    value: Mapped[Any | None] = mapped_column(JSONValue)
+    evidence: Mapped[str | None] = mapped_column(Text)
+    # True while the answer was carried over from the previous round and not yet confirmed.
+    carried_over: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    updated_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (UniqueConstraint("response_id", "question_id"),)
+    __mapper_args__ = {"version_id_col": version}
+
+
+class AuditEvent(db.Model):
+    """Append-only trail of every change: who, when, what, old and new value."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"), index=True)
+    country_id: Mapped[int | None] = mapped_column(ForeignKey("countries.id"), index=True)
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("responses.id"), index=True)
+    question_id: Mapped[str | None] = mapped_column(String(50))
+    old_value: Mapped[Any | None] = mapped_column(JSONValue)
+    new_value: Mapped[Any | None] = mapped_column(JSONValue)
+    detail: Mapped[str | None] = mapped_column(Text)
+    remote_addr: Mapped[str | None] = mapped_column(String(45))
+
+    user: Mapped[User | None] = relationship()
+
+
+class StatusChange(db.Model):
+    """The status history of a response: every transition, who, when and why."""
+
+    __tablename__ = "status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id"), index=True)
+    from_status: Mapped[ResponseStatus] = mapped_column(_enum(ResponseStatus, "from_status"))
+    to_status: Mapped[ResponseStatus] = mapped_column(_enum(ResponseStatus, "to_status"))
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    by: Mapped[User | None] = relationship()
+
+
+class ReviewComment(db.Model):
+    """A comment on a whole submission (no question) or one question, in threads."""
+
+    __tablename__ = "review_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id"), index=True)
+    question_id: Mapped[str | None] = mapped_column(String(50))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("review_comments.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+
+
+class Notification(db.Model):
+    """An in-app message to one user (for example: your response was returned)."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("responses.id"))
+    message: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    read_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class LoginAttempt(db.Model):
+    """Login attempts, kept to rate-limit failures per account and per address."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    remote_addr: Mapped[str | None] = mapped_column(String(45), index=True)
+    succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ApiToken(db.Model):
+    """A personal API token; only its hash is stored, the token is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class AccountToken(db.Model):
+    """One-time links for invitations and password resets (hash stored, expiring)."""
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    __table_args__ = (CheckConstraint("purpose IN ('invite', 'reset')", name="purpose_known"),)
+
+
+class OutboxMessage(db.Model):
+    """Every e-mail the app sends; readable by admins when no mail server is set up."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_addr: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class ExportJob(db.Model):
+    """A regional export built in the background, with its progress and result."""
+
+    __tablename__ = "export_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    params: Mapped[dict[str, Any]] = mapped_column(JSONValue)
+    state: Mapped[str] = mapped_column(String(20), default="queued")
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    filename: Mapped[str | None] = mapped_column(String(255))
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (
+        CheckConstraint("state IN ('queued', 'running', 'done', 'failed')", name="state_known"),
+        CheckConstraint("progress BETWEEN 0 AND 100", name="progress_range"),
+    )
+
+
+# The audit trail is append-only in the database itself, not only in the code.
+AUDIT_APPEND_ONLY_SQLITE = [
+    "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events "
+    "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END",
+    "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
+    "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END",
+]
+AUDIT_APPEND_ONLY_POSTGRESQL = [
+    "CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger AS $$ "
+    "BEGIN RAISE EXCEPTION 'audit_events is append-only'; END; $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE ON audit_events "
+    "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()",
+]
+for _statement in AUDIT_APPEND_ONLY_SQLITE:
+    event.listen(AuditEvent.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+for _statement in AUDIT_APPEND_ONLY_POSTGRESQL:
+    event.listen(AuditEvent.__table__, "after_create",
+                 DDL(_statement).execute_if(dialect="postgresql"))
+
+
+@event.listens_for(QuestionnaireVersion, "before_update")
+def _questionnaire_version_is_immutable_once_used(mapper, connection, target) -> None:
+    state = inspect(target)
+    changed = any(state.attrs[name].history.has_changes()
+                  for name in ("code", "version", "definition", "checksum"))
+    if not changed:
+        return
+    used = connection.scalar(select(func.count(Round.id))
+                             .where(Round.questionnaire_version_id == target.id))
+    if used:
+        raise ValueError(f"questionnaire {target.code}:{target.version} is used by a round "
+                         "and cannot change; publish a new version instead")

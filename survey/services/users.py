@@ -1,0 +1,109 @@
+"""Accounts: creation, passwords, roles."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ..models import Role, User
+from . import NotFound, SurveyError
+from .audit import record
+from .members import country_by_iso3
+
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD_LENGTH = 10
+# Werkzeug's scrypt: memory-hard, salted, current.
+PASSWORD_METHOD = "scrypt"  # noqa: S105 - a hash method name, not a password
+
+
+def normalise_email(email: str) -> str:
+    value = (email or "").strip().lower()
+    if not EMAIL_PATTERN.match(value) or len(value) > 254:
+        raise SurveyError(f"'{email}' is not a valid e-mail address")
+    return value
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise SurveyError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > 256:
+        raise SurveyError("the password must have at most 256 characters")
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=PASSWORD_METHOD)
+
+
+def parse_role(role: str) -> Role:
+    try:
+        return Role((role or "").strip().lower().replace("-", "_"))
+    except ValueError:
+        raise SurveyError(
+            f"unknown role '{role}'; roles: {', '.join(r.value for r in Role)}") from None
+
+
+def create_user(email: str, role: str | Role, *, country: str | None = None,
+                name: str | None = None, password: str | None = None,
+                actor: User | None = None) -> User:
+    email = normalise_email(email)
+    role = role if isinstance(role, Role) else parse_role(role)
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise SurveyError(f"a user with the e-mail {email} already exists")
+    country_row = None
+    if role is Role.FOCAL_POINT:
+        if not country:
+            raise SurveyError("a focal point needs a country (--country ISO3)")
+        country_row = country_by_iso3(country)
+    elif country:
+        raise SurveyError(f"only focal points belong to a country; a {role.value} sees all members")
+    if password is not None:
+        check_password_strength(password)
+    user = User(email=email, role=role, country=country_row,
+                display_name=(name or "").strip() or email.split("@")[0],
+                password_hash=hash_password(password) if password else None, active=True)
+    db.session.add(user)
+    db.session.flush()
+    record("user.create", "user", user=actor, entity_id=user.id,
+           country_id=country_row.id if country_row else None,
+           new={"email": email, "role": role.value,
+                "country": country_row.iso3 if country_row else None})
+    return user
+
+
+def find_user(email: str) -> User:
+    user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    if user is None:
+        raise NotFound(f"no user with the e-mail {email}")
+    return user
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    if user is None or not user.password_hash:
+        # Spend the same effort as a real check, so timing does not reveal unknown accounts.
+        check_password_hash(_DUMMY_HASH(), password)
+        return False
+    return check_password_hash(user.password_hash, password)
+
+
+def set_password(user: User, password: str, actor: User | None = None) -> None:
+    check_password_strength(password)
+    user.password_hash = hash_password(password)
+    user.session_version += 1  # other sessions of this account end
+    record("user.password", "user", user=actor or user, entity_id=user.id)
+
+
+_dummy: list[str] = []
+
+
+def _DUMMY_HASH() -> str:  # noqa: N802 - a lazily built constant
+    if not _dummy:
+        _dummy.append(hash_password(secrets.token_hex(8)))
+    return _dummy[0]
