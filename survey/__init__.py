@@ -32,12 +32,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     babel.init_app(app, locale_selector=select_locale)
 
-    from . import auth, health, home, questionnaire_views
+    from . import accounts, admin, auth, health, home, questionnaire_views
+    from .security import init_security
 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(questionnaire_views.bp)
+    app.register_blueprint(accounts.bp)
+    app.register_blueprint(admin.bp)
+    init_security(app)
 
     from .templating import register_template_helpers
 

@@ -187,6 +187,35 @@ def questionnaire_validate(file: str) -> None:
                f"pillars {pillars}, {len(definition.actions)} recommended actions.")
 
 
+@cli.command("backup")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="The zip file to write")
+@with_appcontext
+@service_command
+def backup(out: str) -> None:
+    """Write a consistent backup of every table (a zip of JSON with a manifest)."""
+    from .services.backup import write_backup
+
+    manifest = write_backup(out)
+    rows = sum(manifest["tables"].values())
+    click.echo(f"Backup written to {out}: {len(manifest['tables'])} tables, {rows:,} rows, "
+               f"schema revision {manifest['schema_revision']}.")
+
+
+@cli.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+@service_command
+def restore(file: str) -> None:
+    """Restore a backup into an EMPTY database made with 'survey init-db'."""
+    from .services.backup import restore_backup
+
+    manifest = restore_backup(file)
+    rows = sum(manifest["tables"].values())
+    click.echo(f"Restored {rows:,} rows in {len(manifest['tables'])} tables from {file} "
+               f"(taken {manifest['created_at']} on {manifest['database']}).")
+
+
 def main() -> None:
     cli(prog_name="survey")
 
