@@ -2,8 +2,7 @@
 
 import pytest
 
-from questionnaires import (
-    gaps, missing_required, parse_definition, progress, relevance, score_response)
+from questionnaires import gaps, missing_required, parse_definition, progress, relevance, score_response
 from questionnaires.conditions import ConditionError, parse_condition
 
 

@@ -3,8 +3,7 @@
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from questionnaires import (
-    AnswerError, build_section_form, parse_definition, question_points, read_section)
+from questionnaires import AnswerError, build_section_form, parse_definition, question_points, read_section
 
 DEFINITION = parse_definition({
     "code": "types", "version": 1, "title": "Types",
