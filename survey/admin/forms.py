@@ -6,14 +6,15 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, EmailField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..models import Role
 
-ROLE_CHOICES = [(Role.FOCAL_POINT.value, _l("Focal point (one country)")),
-                (Role.REVIEWER.value, _l("Reviewer (working group)")),
-                (Role.ANALYST.value, _l("Analyst")),
-                (Role.ADMIN.value, _l("Administrator"))]
+ROLE_CHOICES = [SelectChoice(Role.FOCAL_POINT.value, _l("Focal point (one country)")),
+                SelectChoice(Role.REVIEWER.value, _l("Reviewer (working group)")),
+                SelectChoice(Role.ANALYST.value, _l("Analyst")),
+                SelectChoice(Role.ADMIN.value, _l("Administrator"))]
 
 
 class DatesMixin:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from ..csv_download import csv_response
 from ..extensions import db
@@ -38,7 +39,7 @@ def _round_or_404(round_id: int) -> Round:
 
 def _round_form() -> RoundForm:
     form = RoundForm()
-    form.questionnaire.choices = [(v.key, f"{v.title} — {v.key} ({v.source})")
+    form.questionnaire.choices = [SelectChoice(v.key, f"{v.key} — {v.title} ({v.source})")
                                   for v in reversed(list_versions())]
     return form
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from ..accounts import account_link
 from ..extensions import db
@@ -28,8 +29,9 @@ from .forms import ActionForm, InviteForm, RoleForm
 PER_PAGE = 50
 
 
-def _country_choices() -> list[tuple[str, str]]:
-    return [("", _("— none —"))] + [(c.iso3, f"{c.name} ({c.iso3})") for c in all_countries()]
+def _country_choices() -> list[SelectChoice]:
+    return [SelectChoice("", _("— none —"))] + [SelectChoice(c.iso3, f"{c.name} ({c.iso3})")
+                                                 for c in all_countries()]
 
 
 def _user_or_404(user_id: int) -> User:
