@@ -72,8 +72,8 @@ def check_zip_archive(data: bytes, max_uncompressed: int = MAX_WORKBOOK_UNCOMPRE
 
 def open_workbook(data: bytes, max_bytes: int = MAX_WORKBOOK_UPLOAD):
     """A read-only openpyxl workbook from uploaded bytes, after the size and zip checks."""
-    import defusedxml  # noqa: F401  - openpyxl parses with defusedxml when it is importable
     import openpyxl
+    from defusedxml import DefusedXmlException  # openpyxl parses with defusedxml when importable
     from openpyxl.xml import DEFUSEDXML
 
     if len(data) > max_bytes:
@@ -84,4 +84,8 @@ def open_workbook(data: bytes, max_bytes: int = MAX_WORKBOOK_UPLOAD):
     try:
         return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        causes = (exc, exc.__cause__, exc.__context__)
+        if any(isinstance(c, DefusedXmlException) for c in causes):
+            raise UploadError("the workbook contains XML entity or DTD declarations; they are "
+                              "refused for safety") from None
         raise UploadError(f"the workbook cannot be read: {type(exc).__name__}") from None
