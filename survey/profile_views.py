@@ -105,3 +105,12 @@ def public_profile(round_id: int, iso3: str):
     if response is None or not response.publishable or response.status is not ResponseStatus.APPROVED:
         abort(404)
     return render_profile(round_, country, response=response, public=True)
+
+
+def standalone_profile_html(round_: Round, country: Country) -> str:
+    """One self-contained HTML file: styles and the chart inline, no link to the app."""
+    from pathlib import Path
+
+    static = Path(__file__).parent / "static"
+    css = "\n".join((static / name).read_text(encoding="utf-8") for name in ("app.css", "review.css"))
+    return render_profile(round_, country, template="profiles/standalone.html", css=Markup(css))  # noqa: S704
