@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from questionnaires import overall_progress, progress
 
@@ -67,7 +68,8 @@ def tracker(round_: Round, *, subregion: str | None = None,
     today = today or dt.date.today()
     definition = definition_of(round_.questionnaire)
     query = (select(Response, Country).join(Country, Response.country_id == Country.id)
-             .where(Response.round_id == round_.id).order_by(Country.subregion, Country.name))
+             .where(Response.round_id == round_.id).order_by(Country.subregion, Country.name)
+             .options(selectinload(Response.last_activity_by)))
     pairs = db.session.execute(query).all()
     subregions = sorted({c.subregion for _, c in pairs})
     if subregion:
@@ -122,6 +124,7 @@ def threads_of(response: Response) -> dict[str | None, list[Thread]]:
     """Comment threads by question id (None = the whole submission), oldest first."""
     comments = db.session.scalars(select(ReviewComment)
                                   .where(ReviewComment.response_id == response.id)
+                                  .options(selectinload(ReviewComment.author))
                                   .order_by(ReviewComment.created_at, ReviewComment.id)).all()
     roots = {c.id: Thread(c, []) for c in comments if c.parent_id is None}
     for c in comments:
@@ -254,6 +257,7 @@ def reopen_response(response: Response, user: User, reason: str) -> StatusChange
 def status_history(response: Response) -> list[StatusChange]:
     return list(db.session.scalars(select(StatusChange)
                                    .where(StatusChange.response_id == response.id)
+                                   .options(selectinload(StatusChange.by))
                                    .order_by(StatusChange.at, StatusChange.id)))
 
 
