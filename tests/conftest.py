@@ -177,3 +177,8 @@ def login_as(client: FlaskClient, user) -> None:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
         session.permanent = True
+    # The test's app context is shared by the client's requests, so Flask-Login's cached
+    # user in ``g`` would outlive a switch of user within one test.
+    from flask import g
+
+    g.pop("_login_user", None)
