@@ -187,6 +187,15 @@ def questionnaire_validate(file: str) -> None:
                f"pillars {pillars}, {len(definition.actions)} recommended actions.")
 
 
+def _register_subgroups() -> None:
+    from .export_cli import export_group
+
+    cli.add_command(export_group)
+
+
+_register_subgroups()
+
+
 def main() -> None:
     cli(prog_name="survey")
 
