@@ -7,10 +7,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from .extensions import db
+from .models import Round
 from .services import SurveyError
 from .services.api_tokens import active_tokens, create_token, revoke_token
 
@@ -45,8 +47,10 @@ def index():
     elif form.errors:
         status = 400
     # The new token is rendered in this response only; it is never stored in clear.
+    latest = db.session.scalar(select(Round.id).order_by(Round.id.desc()).limit(1))
     return render_template("account/tokens.html", form=form, tokens=active_tokens(current_user),
-                           new_token=new_token, revoke_form=RevokeForm()), status
+                           new_token=new_token, revoke_form=RevokeForm(),
+                           example_round_id=latest or 1), status
 
 
 @bp.post("/<int:token_id>/revoke")

@@ -9,6 +9,7 @@ owner's rights: a focal point's token sees only that focal point's country.
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from flask import Blueprint, Response, abort, g, jsonify, request, send_file, stream_with_context, url_for
@@ -130,11 +131,16 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     return int(raw)
 
 
-def _records(frame) -> list[dict[str, Any]]:
+def _machine_name(header: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", str(header).lower()).strip("_")
+
+
+def _records(frame, *, machine_names: bool = False) -> list[dict[str, Any]]:
     out = []
     for row in frame.to_dict(orient="records"):
         clean = {}
         for key, value in row.items():
+            key = _machine_name(key) if machine_names else key
             if value is None or (isinstance(value, float) and value != value):
                 clean[key] = None
             elif hasattr(value, "isoformat"):
@@ -191,9 +197,9 @@ def scores(round_id: int):
     data = _input(round_, user)
     per_member, medians = scores_tables(data)
     body: dict[str, Any] = {"round": round_.name, "status_filter": data.meta.status_filter,
-                            "results": _records(per_member.frame)}
+                            "results": _records(per_member.frame, machine_names=True)}
     if can_export_regional(user):
-        body["medians"] = _records(medians.frame)
+        body["medians"] = _records(medians.frame, machine_names=True)
     return jsonify(body)
 
 
