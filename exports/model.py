@@ -16,11 +16,12 @@ import pandas as pd
 
 from questionnaires import Definition
 
-# Status filters offered to analysts; None means every status.
+# Status filters offered to analysts. "all" is every response someone has started:
+# a member that has not begun has nothing to show beyond its status on the Overview.
 STATUS_FILTERS: dict[str, tuple[str, ...] | None] = {
     "approved": ("approved",),
     "submitted": ("submitted", "approved"),
-    "all": None,
+    "all": ("in_progress", "submitted", "returned", "approved"),
 }
 STATUS_FILTER_LABELS = {
     "approved": "Approved responses only (reviewed by the working group)",
