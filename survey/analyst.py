@@ -12,6 +12,7 @@ from flask import (
     jsonify,
     redirect,
     render_template,
+    request,
     send_file,
     url_for,
 )
@@ -21,6 +22,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import RadioField, SelectField, SubmitField
+from wtforms.fields.choices import SelectChoice
 
 from exports import STATUS_FILTER_LABELS, XLSX_MIMETYPE
 
@@ -38,9 +40,10 @@ class ExportForm(FlaskForm):
     round_id = SelectField(_l("Round"), coerce=int)
     subregion = SelectField(_l("Sub-region"))
     status = RadioField(_l("Responses to include"), default="approved",
-                        choices=list(STATUS_FILTER_LABELS.items()))
+                        choices=[SelectChoice(k, v) for k, v in STATUS_FILTER_LABELS.items()])
     format = RadioField(_l("Format"), default="xlsx",
-                        choices=[(key, label) for key, (label, _m, _e) in FORMATS.items()])
+                        choices=[SelectChoice(key, label)
+                                  for key, (label, _m, _e) in FORMATS.items()])
     submit = SubmitField(_l("Prepare the download"))
 
 
@@ -50,8 +53,9 @@ def _rounds() -> list[Round]:
 
 def _export_form(rounds: list[Round]) -> ExportForm:
     form = ExportForm()
-    form.round_id.choices = [(r.id, r.name) for r in rounds]
-    form.subregion.choices = [("", _("All sub-regions"))] + [(s, s) for s in subregions()]
+    form.round_id.choices = [SelectChoice(r.id, r.name) for r in rounds]
+    form.subregion.choices = [SelectChoice("", _("All sub-regions"))] + [
+        SelectChoice(s, s) for s in subregions()]
     return form
 
 
@@ -71,6 +75,8 @@ def _country_links(rounds: list[Round]) -> list[tuple[Round, Country, Response]]
 def index():
     rounds = _rounds()
     regional = can_export_regional(current_user)
+    if request.method == "POST" and not regional:
+        abort(403)  # regional exports are for staff; nothing is queued
     form = _export_form(rounds) if regional else None
     if form is not None and form.validate_on_submit():
         params = {"kind": "regional", "round": form.round_id.data,
