@@ -35,6 +35,7 @@ class Table:
     widths: dict[str, float] = field(default_factory=dict)  # column -> width
     question_ids: list[str | None] | None = None  # a row of ids above the header
     colour_scale: list[str] = field(default_factory=list)   # columns scored 0..100
+    wrap: bool = True              # wrap long texts (wide columns); off for the long data table
 
 
 # -- helpers -----------------------------------------------------------------
@@ -101,12 +102,21 @@ def score_rows(data: ExportInput, members: pd.DataFrame,
     rows = []
     for rnd, rid in zip(members["round"], members["response_id"]):
         definition = data.definitions.get(rnd, layout)
-        result = score_response(definition, values.get(int(rid), {}))
+        result = response_score(data, int(rid), definition, values.get(int(rid), {}))
         row = [result.pillars[p.id].score if p.id in result.pillars else None
                for p in layout.pillars]
         rows.append(row + [result.overall])
     frame = pd.DataFrame(rows, columns=columns, dtype="float64")
     return pd.concat([_member_ids(members), frame], axis=1)
+
+
+def response_score(data: ExportInput, response_id: int, definition: Definition,
+                   values: dict[str, Any]):
+    """``score_response`` once per response and export (Scores and Changes both need it)."""
+    cache = data.extra.setdefault("scores", {})
+    if response_id not in cache:
+        cache[response_id] = score_response(definition, values)
+    return cache[response_id]
 
 
 def median_rows(scores: pd.DataFrame, value_columns: list[str],
@@ -250,7 +260,8 @@ def changes_tables(data: ExportInput) -> list[Table]:
                                              current["subregion"], current["response_id"]):
         now = now_values.get(int(rid), {})
         then = then_values.get(prev_by_iso[iso3], {})
-        now_score, then_score = score_response(definition, now), score_response(prev_def, then)
+        now_score = response_score(data, int(rid), definition, now)
+        then_score = score_response(prev_def, then)
         for p in definition.pillars:
             before = then_score.pillars[p.id].score if p.id in then_score.pillars else None
             after = now_score.pillars[p.id].score
@@ -262,6 +273,8 @@ def changes_tables(data: ExportInput) -> list[Table]:
         for q in definition.questions:
             if not prev_def.has_question(q.id):
                 continue
+            if then.get(q.id) == now.get(q.id):
+                continue  # same stored value: same answer (labels are only made for changes)
             old_q = prev_def.question(q.id)
             old = old_q.display(then.get(q.id), language) if q.id in then else ""
             new = q.display(now.get(q.id), language) if q.id in now else ""
@@ -312,7 +325,7 @@ def data_table(data: ExportInput) -> Table:
     return Table("Data", tidy_table(data), formats={"Numeric value": "decimal",
                                                      "Last changed": "datetime"},
                  widths={"Round": 24, "Country": 22, "Question": 50, "Value label": 36,
-                         "Evidence": 40, "Last changed": 18})
+                         "Evidence": 40, "Last changed": 18}, wrap=False)
 
 
 # -- codebook ----------------------------------------------------------------------

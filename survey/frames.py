@@ -56,7 +56,9 @@ def answers_frame(round_ids: Iterable[int] | None = None,
     by_response: dict[int, list] = {}
     for row in rows:
         by_response.setdefault(row[5], []).append(row)
-    records = []
+    # Column by column: a dict per answer would cost several times the memory at scale.
+    columns: dict[str, list] = {name: [] for name in COLUMNS}
+    append = {name: columns[name].append for name in COLUMNS}
     for response_rows in by_response.values():
         definition = definitions[response_rows[0][7]]
         values = {r[0]: r[1] for r in response_rows}
@@ -67,18 +69,26 @@ def answers_frame(round_ids: Iterable[int] | None = None,
                 continue
             q = definition.question(question_id)
             special = isinstance(value, str) and value in SPECIAL_CODES
-            records.append({
-                "round": round_name, "round_id": round_id, "country": country,
-                "iso3": iso3, "subregion": subregion,
-                "response_id": response_id, "status": status.value, "pillar": q.section_id,
-                "question_id": q.id, "question": q.label.get(language), "type": q.type,
-                "value_code": value if special else q.kind.codes(q, value),
-                "value_label": q.display(value, language),
-                "value_number": None if special else q.kind.number(q, value),
-                "value": value, "evidence": evidence,
-                "carried_over": carried_over, "updated_at": updated_at,
-                "updated_by": editor_name,
-            })
-    frame = pd.DataFrame.from_records(records, columns=COLUMNS)
+            append["round"](round_name)
+            append["round_id"](round_id)
+            append["country"](country)
+            append["iso3"](iso3)
+            append["subregion"](subregion)
+            append["response_id"](response_id)
+            append["status"](status.value)
+            append["pillar"](q.section_id)
+            append["question_id"](q.id)
+            append["question"](q.label.get(language))
+            append["type"](q.type)
+            append["value_code"](value if special else q.kind.codes(q, value))
+            append["value_label"](q.display(value, language))
+            append["value_number"](None if special else q.kind.number(q, value))
+            append["value"](value)
+            append["evidence"](evidence)
+            append["carried_over"](carried_over)
+            append["updated_at"](updated_at)
+            append["updated_by"](editor_name)
+    del rows, by_response
+    frame = pd.DataFrame(columns, columns=COLUMNS)
     frame["value_number"] = pd.to_numeric(frame["value_number"], errors="coerce")
     return frame
