@@ -304,21 +304,19 @@ def tidy_table(data: ExportInput) -> pd.DataFrame:
     included = set(int(r) for r in data.included_members()["response_id"])
     answers = data.answers
     answers = answers[answers["response_id"].isin(included)]
-    return pd.DataFrame({
-        "Round": answers["round"].to_numpy(),
-        "Country": answers["country"].to_numpy(),
-        "ISO3": answers["iso3"].to_numpy(),
-        "Sub-region": answers["subregion"].to_numpy(),
-        "Pillar": answers["pillar"].to_numpy(),
-        "Question id": answers["question_id"].to_numpy(),
-        "Question": answers["question"].to_numpy(),
-        "Value code": answers["value_code"].to_numpy(),
-        "Value label": answers["value_label"].to_numpy(),
-        "Numeric value": answers["value_number"].to_numpy(dtype="float64"),
-        "Evidence": answers["evidence"].to_numpy(),
-        "Status": [STATUS_LABELS.get(s, s) for s in answers["status"]],
-        "Last changed": pd.to_datetime(answers["updated_at"]).to_numpy(),
+    # Whole columns, not copies to NumPy objects: at ten rounds of two hundred members the
+    # table is large, and pandas shares the answer frame's data.
+    table = pd.DataFrame({
+        "Round": answers["round"], "Country": answers["country"], "ISO3": answers["iso3"],
+        "Sub-region": answers["subregion"], "Pillar": answers["pillar"],
+        "Question id": answers["question_id"], "Question": answers["question"],
+        "Value code": answers["value_code"], "Value label": answers["value_label"],
+        "Numeric value": answers["value_number"].astype("float64"),
+        "Evidence": answers["evidence"],
+        "Status": answers["status"].map(STATUS_LABELS).fillna(answers["status"]),
+        "Last changed": pd.to_datetime(answers["updated_at"]),
     }, columns=DATA_COLUMNS)
+    return table.reset_index(drop=True)
 
 
 def data_table(data: ExportInput) -> Table:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.utility import xl_range
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -38,6 +39,7 @@ from .tables import (
 )
 
 MAX_CELL_TEXT = 32_767  # Excel's limit for one cell
+ROWS_PER_SLICE = 10_000
 WORKBOOK_OPTIONS = {
     "constant_memory": True,
     "strings_to_formulas": False,   # belt and braces: we never call write() on text anyway
@@ -103,22 +105,31 @@ def write_text(ws: Worksheet, row: int, col: int, value: Any, fmt=None) -> None:
 
 def add_streamed_table(ws: Worksheet, header_row: int, last_row: int, headers: list[str],
                        header_format, options: dict[str, Any]) -> None:
-    """An Excel table on a ``constant_memory`` worksheet.
+    """An Excel table on a ``constant_memory`` worksheet, at any size.
 
     XlsxWriter refuses ``add_table`` in constant-memory mode only because the table
-    writes its header cells, which must not land on rows already streamed out. We
-    add every table before writing its rows, so the refusal does not apply: the
-    definition is registered with the mode lifted for the call, then the header
-    cells are written again as the in-line strings the streamed sheet expects.
+    writes its header cells, which must not land on rows already streamed out; we
+    add every table before writing its rows, so that cannot happen. It also records
+    every cell of the range to detect overlaps (170 MB for 1.6 million cells); our
+    tables are stacked with gaps and never overlap. So the table is declared over its
+    header and first row, with the mode lifted for the call, and then given its full
+    range; the header cells are written again as the in-line strings a streamed sheet
+    expects.
     """
+    last_col = max(len(headers) - 1, 0)
     streaming = ws.constant_memory
     ws.constant_memory = 0
     try:
-        result = ws.add_table(header_row, 0, last_row, max(len(headers) - 1, 0), options)
+        result = ws.add_table(header_row, 0, header_row + 1, last_col, options)
     finally:
         ws.constant_memory = streaming
     if result not in (None, 0):
         raise ValueError(f"table {options.get('name')} could not be added ({result})")
+    table = ws.tables[-1]
+    full = xl_range(header_row, 0, last_row, last_col)
+    table["range"] = table["a_range"] = full
+    if table.get("autofilter"):
+        table["autofilter"] = full
     for col, header in enumerate(headers):
         ws.write_string(header_row, col, header, header_format)
 
@@ -211,24 +222,27 @@ def write_table(ws: Worksheet, fmts: Formats, table: Table, first_row: int = 0,
         "columns": [{"header": h, "header_format": fmts.header} for h in headers],
     })
     wide_text = {c for c, w in table.widths.items() if w >= 36} if table.wrap else set()
-    writers, values = [], []
-    for col in columns:
-        key = table.formats.get(col)
-        number_fmt = fmts.numbers[key] if key else None
-        # Plain text needs no cell format (a style per cell costs time at scale);
-        # long texts wrap, aligned to the top of the row.
-        text_fmt = fmts.wrap if col in wide_text else None
-        if key is None and pd.api.types.is_datetime64_any_dtype(frame[col].dtype):
-            number_fmt = fmts.numbers["datetime"]
-        col_values, writer = _column_writer(ws, frame[col], text_fmt, number_fmt)
-        values.append(col_values)
-        writers.append(writer)
-    indexed = list(enumerate(writers))
     r = header_row + 1
-    for record in zip(*values):
-        for c, writer in indexed:
-            writer(r, c, record[c])
-        r += 1
+    # Rows go out in slices, so only one slice of Python values exists at a time.
+    for start in range(0, n, ROWS_PER_SLICE):
+        part = frame.iloc[start:start + ROWS_PER_SLICE]
+        writers, values = [], []
+        for col in columns:
+            key = table.formats.get(col)
+            number_fmt = fmts.numbers[key] if key else None
+            # Plain text needs no cell format (a style per cell costs time at scale);
+            # long texts wrap, aligned to the top of the row.
+            text_fmt = fmts.wrap if col in wide_text else None
+            if key is None and pd.api.types.is_datetime64_any_dtype(part[col].dtype):
+                number_fmt = fmts.numbers["datetime"]
+            col_values, writer = _column_writer(ws, part[col], text_fmt, number_fmt)
+            values.append(col_values)
+            writers.append(writer)
+        indexed = list(enumerate(writers))
+        for record in zip(*values):
+            for c, writer in indexed:
+                writer(r, c, record[c])
+            r += 1
     if first_row == 0 or freeze_columns:
         ws.freeze_panes(header_row + 1, freeze_columns)
     for c, col in enumerate(columns):

@@ -7,6 +7,8 @@ Answers hidden by skip logic are left out: they do not count anywhere.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import groupby
+from operator import itemgetter
 
 import pandas as pd
 from sqlalchemy import select
@@ -43,23 +45,24 @@ def answers_frame(round_ids: Iterable[int] | None = None,
              .outerjoin(editor, Answer.updated_by_id == editor.id)
              .order_by(Round.id, Country.iso3, Answer.id))
     if round_ids is not None:
-        query = query.where(Response.round_id.in_(list(round_ids)))
+        round_ids = list(round_ids)
+        query = query.where(Response.round_id.in_(round_ids))
     if statuses is not None:
         query = query.where(Response.status.in_(list(statuses)))
     if country_ids is not None:
         query = query.where(Response.country_id.in_(list(country_ids)))
-    rows = db.session.execute(query).all()
-
-    definitions = {}
-    for rnd in db.session.scalars(select(Round).where(Round.id.in_({row[7] for row in rows}))):
-        definitions[rnd.id] = definition_of(rnd.questionnaire)
-    by_response: dict[int, list] = {}
-    for row in rows:
-        by_response.setdefault(row[5], []).append(row)
+    round_query = select(Round)
+    if round_ids is not None:
+        round_query = round_query.where(Round.id.in_(round_ids))
+    definitions = {rnd.id: definition_of(rnd.questionnaire)
+                   for rnd in db.session.scalars(round_query)}
+    # Streamed in batches; a response's answers arrive together (ordered by round, country).
+    rows = db.session.execute(query.execution_options(yield_per=5000))
+    by_response = (list(group) for _rid, group in groupby(rows, key=itemgetter(5)))
     # Column by column: a dict per answer would cost several times the memory at scale.
     columns: dict[str, list] = {name: [] for name in COLUMNS}
     append = {name: columns[name].append for name in COLUMNS}
-    for response_rows in by_response.values():
+    for response_rows in by_response:
         definition = definitions[response_rows[0][7]]
         values = {r[0]: r[1] for r in response_rows}
         visible = relevance(definition, values)
@@ -88,7 +91,6 @@ def answers_frame(round_ids: Iterable[int] | None = None,
             append["carried_over"](carried_over)
             append["updated_at"](updated_at)
             append["updated_by"](editor_name)
-    del rows, by_response
     frame = pd.DataFrame(columns, columns=COLUMNS)
     frame["value_number"] = pd.to_numeric(frame["value_number"], errors="coerce")
     return frame
