@@ -94,7 +94,9 @@ def index():
             select(ExportJob).where(ExportJob.user_id == current_user.id)
             .order_by(ExportJob.id.desc()).limit(10)))
     status = 200 if form is None or not form.errors else 400
+    round_names = {r.id: r.name for r in rounds}
     return render_template("analyst/index.html", form=form, rounds=rounds, jobs=jobs,
+                           round_names=round_names,
                            countries=_country_links(rounds), regional=regional), status
 
 
@@ -111,8 +113,9 @@ def _job_or_404(job_id: int) -> ExportJob:
 @login_required
 def job(job_id: int):
     found = _job_or_404(job_id)
-    return render_template("analyst/job.html", job=found, params=found.params,
-                           round=db.session.get(Round, int(found.params.get("round") or 0)))
+    round_ref = found.params.get("round")
+    round_ = db.session.get(Round, round_ref) if isinstance(round_ref, int) else None
+    return render_template("analyst/job.html", job=found, params=found.params, round=round_)
 
 
 @bp.get("/jobs/<int:job_id>/status")

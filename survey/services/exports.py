@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from exports import (
     MEMBER_COLUMNS,
@@ -194,8 +194,15 @@ def build_export(params: dict[str, Any], generated_by: str,
 
 # -- background jobs -------------------------------------------------------------
 
+KEEP_JOBS_FOR = dt.timedelta(days=7)
+
+
 def start_job(user: User, params: dict[str, Any]) -> ExportJob:
-    """Record a queued export; the caller commits and then calls ``run_in_background``."""
+    """Record a queued export; the caller commits and then calls ``run_in_background``.
+
+    Finished files are kept a week, then dropped, so the table does not grow forever.
+    """
+    db.session.execute(delete(ExportJob).where(ExportJob.finished_at < utcnow() - KEEP_JOBS_FOR))
     job = ExportJob(user_id=user.id, params=params, state="queued", progress=0)
     db.session.add(job)
     db.session.flush()

@@ -179,3 +179,38 @@ def test_cli_errors_are_one_line(runner, world, tmp_path, args, message):
     assert message in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_a_failing_job_says_why(client, world, make_user):
+    from survey.services.exports import run_job, start_job
+
+    analyst = make_user("analyst")
+    job = start_job(analyst, {"kind": "regional", "round": "Gone round", "status": "approved",
+                              "format": "xlsx"})
+    db.session.commit()
+    run_job(job.id)
+    login_as(client, analyst)
+    status = client.get(f"/exports/jobs/{job.id}/status").get_json()
+    assert status["state"] == "failed" and "no round named 'Gone round'" in status["error"]
+    assert "The export failed" in client.get(f"/exports/jobs/{job.id}").get_data(as_text=True)
+
+
+def test_old_finished_jobs_are_dropped(world, make_user):
+    import datetime as dt
+
+    from survey.models import utcnow
+    from survey.services.exports import start_job
+
+    analyst = make_user("analyst")
+    old = ExportJob(user_id=analyst.id, params={}, state="done", progress=100, content=b"x",
+                    finished_at=utcnow() - dt.timedelta(days=8))
+    recent = ExportJob(user_id=analyst.id, params={}, state="done", progress=100, content=b"y",
+                       finished_at=utcnow() - dt.timedelta(days=1))
+    db.session.add_all([old, recent])
+    db.session.commit()
+    old_id, recent_id = old.id, recent.id
+    start_job(analyst, {"kind": "regional", "round": "R2 current"})
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(ExportJob, old_id) is None
+    assert db.session.get(ExportJob, recent_id) is not None
