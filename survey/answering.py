@@ -58,6 +58,14 @@ from .services.responses import EDITABLE, definition_for, transition, values_of
 
 bp = Blueprint("answering", __name__)
 
+
+@bp.record_once
+def _register_resumable(state) -> None:
+    from .auth import register_resumable
+
+    register_resumable(state.app, "answering.section", resume_section_post)
+
+
 _FORMS: dict[tuple[str, str, str], type] = {}
 
 
@@ -400,7 +408,7 @@ def resume_section_post(user: User, view_args: dict[str, Any], form: dict[str, l
         sec = definition.section(view_args.get("section_id"))
     except KeyError:
         return None
-    url = url_for(".section", response_id=response.id, section_id=sec.id)
+    url = url_for("answering.section", response_id=response.id, section_id=sec.id)
     if not is_editable(response):
         return url, _("This response is now locked against edits; what you typed was not saved.")
     data = MultiDict([(k, v) for k, values in form.items() for v in values])
