@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from wtforms import fields, widgets
+from wtforms.fields.choices import SelectChoice
 
 from .text import Text
 
@@ -84,8 +85,8 @@ class QuestionType:
         if self._separate_special(question):
             built[question.id + "__special"] = fields.RadioField(
                 BUILTIN_TEXT["special"].get(language),
-                choices=[("", BUILTIN_TEXT["none"].get(language))]
-                + [(c, special_label(c, language)) for c in question.special_codes],
+                choices=[SelectChoice("", BUILTIN_TEXT["none"].get(language))]
+                + [SelectChoice(c, special_label(c, language)) for c in question.special_codes],
                 validate_choice=False, default="")
         return built
 
@@ -192,8 +193,8 @@ class _SingleChoice(_ChoiceBase):
         return False  # special answers are offered as further options
 
     def _main_field(self, question, label, language):
-        choices = [(c, lab.get(language)) for c, lab, _ in self.options(question)]
-        choices += [(c, special_label(c, language)) for c in question.special_codes]
+        choices = [SelectChoice(c, lab.get(language)) for c, lab, _ in self.options(question)]
+        choices += [SelectChoice(c, special_label(c, language)) for c in question.special_codes]
         return fields.RadioField(label, choices=choices, validate_choice=False)
 
     def _normalise(self, question, value):
@@ -272,7 +273,7 @@ class MultipleChoice(_ChoiceBase):
 
     def _main_field(self, question, label, language):
         return fields.SelectMultipleField(
-            label, choices=[(c, lab.get(language)) for c, lab, _ in self.options(question)],
+            label, choices=[SelectChoice(c, lab.get(language)) for c, lab, _ in self.options(question)],
             widget=widgets.ListWidget(prefix_label=False),
             option_widget=widgets.CheckboxInput(), validate_choice=False)
 
@@ -280,7 +281,9 @@ class MultipleChoice(_ChoiceBase):
         special = _text(data.get(question.id + "__special"))
         if special:
             return self.normalise(question, special)
-        raw = data.get(question.id)
+        # Form data repeats the field once per ticked box; plain mappings give a list.
+        raw = data.getlist(question.id) if hasattr(data, "getlist") else data.get(question.id)
+        raw = [r for r in raw if r] if isinstance(raw, list) else raw
         if raw in (None, "", []):
             return None
         if isinstance(raw, str):

@@ -99,7 +99,10 @@ class SurveyClient(FlaskClient):
                 data = {}
             if isinstance(data, dict) and "csrf_token" not in data:
                 kwargs["data"] = {**data, "csrf_token": self.csrf_token()}
-        return super().open(*args, **kwargs)
+        # Each request gets its own application context, as in production: otherwise the
+        # test's long-lived context (and its `g`: logged-in user, locale) leaks between requests.
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 @pytest.fixture

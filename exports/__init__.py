@@ -1,0 +1,1 @@
+"""What analysts download: workbooks, CSV and the codebook, built from the tidy answers frame."""
