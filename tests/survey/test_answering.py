@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 import pytest
+from werkzeug.datastructures import MultiDict
 from sqlalchemy import select
 
 from survey.extensions import db
@@ -40,6 +42,50 @@ def hidden(html: str, name: str) -> str:
     match = re.search(rf'name="{re.escape(name)}" value="([^"]*)"', html)
     assert match, f"no hidden field {name}"
     return match.group(1)
+
+
+class _FormReader(HTMLParser):
+    """Reads the section form the way a browser would post it (ticked boxes only)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields: list[tuple[str, str]] = []
+        self._textarea: str | None = None
+        self._in_form = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and a.get("id") == "section-form":
+            self._in_form = True
+        if not self._in_form or "disabled" in a:
+            return
+        if tag == "input" and a.get("name") and a.get("type") not in ("submit", "button"):
+            if a.get("type") in ("radio", "checkbox") and "checked" not in a:
+                return
+            self.fields.append((a["name"], a.get("value", "")))
+        elif tag == "textarea" and a.get("name"):
+            self._textarea = a["name"]
+            self.fields.append((a["name"], ""))
+
+    def handle_data(self, data):
+        if self._textarea:
+            name, value = self.fields[-1]
+            self.fields[-1] = (name, value + data)
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._textarea = None
+        if tag == "form":
+            self._in_form = False
+
+
+def browser_form(html: str, **changes: str) -> MultiDict:
+    reader = _FormReader()
+    reader.feed(html)
+    data = MultiDict(reader.fields)  # the page's own CSRF token comes along
+    for name, value in changes.items():
+        data.setlist(name, [value])
+    return data
 
 
 @pytest.fixture
@@ -121,7 +167,8 @@ def test_saving_a_page_redirects_and_records_the_audit_trail(tha, client):
     assert reply.status_code == 302
     assert answer(tha, "coop_mla_sent").value == 12
     assert answer(tha, "coop_mla_sent").evidence == "Central authority statistics"
-    event = db.session.scalar(select(AuditEvent).where(AuditEvent.question_id == "coop_mla_sent"))
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.question_id == "coop_mla_sent",
+                                                       AuditEvent.response_id == tha.id))
     assert event.new_value["value"] == 12 and event.user.email == "focal.tha@example.org"
     page = client.get(reply.headers["Location"]).get_data(as_text=True)
     assert "Your answers are saved." in page
@@ -266,9 +313,9 @@ def test_question_history_shows_who_when_old_and_new(tha, client):
     client.post(f"/responses/{tha.id}/answers/coop_mla_sent",
                 data={"coop_mla_sent": "6", "coop_mla_sent__version": "1"})
     html = client.get(f"/responses/{tha.id}/questions/coop_mla_sent/history").get_data(as_text=True)
-    assert html.count("Somchai (Thailand, AMLO)") == 2
-    assert re.search(r"<td>4</td>\s*<td>6</td>", html)
-    assert re.search(r"<td>—</td>\s*<td>4</td>", html)
+    assert html.count("<td>Somchai (Thailand, AMLO)") == 2
+    assert re.search(r"<td>4 requests</td>\s*<td>6 requests</td>", html)
+    assert re.search(r"<td>—</td>\s*<td>4 requests</td>", html)
     assert client.get(f"/responses/{tha.id}/questions/nope/history").status_code == 404
 
 
@@ -402,12 +449,12 @@ def test_returned_response_is_editable_again(demo, client):
     html = client.get(section_url(phl, "cooperation")).get_data(as_text=True)
     assert "returned this response" in html
     reply = client.post(section_url(phl, "cooperation"),
-                        data={"coop_treaties": "12",
-                              "coop_treaties__version": hidden(html, "coop_treaties__version")})
+                        data=browser_form(html, coop_treaties="12"))
     assert reply.status_code == 302
     assert answer(phl, "coop_treaties").value == 12
-    reply = client.post(f"/responses/{phl.id}/submit")
-    assert reply.headers["Location"].endswith("/submitted")
+    reply = client.post(f"/responses/{phl.id}/submit", follow_redirects=True)
+    assert "Response submitted" in reply.get_data(as_text=True), reply.get_data(as_text=True)
+    db.session.expire_all()
     assert response_of("PHL").status is ResponseStatus.SUBMITTED
 
 
