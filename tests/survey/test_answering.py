@@ -6,8 +6,8 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from werkzeug.datastructures import MultiDict
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from survey.extensions import db
 from survey.models import Answer, AuditEvent, Country, Response, ResponseStatus, Round, User
