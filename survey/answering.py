@@ -254,7 +254,7 @@ def section(response_id: int, section_id: str):
         return _render_section(response, definition, sec, load_answers(response), form=form,
                                errors=outcome.errors, conflicts=outcome.conflicts,
                                posted=request.form, status=422 if outcome.errors else 409)
-    flash(_("Your answers are saved.") if outcome.saved else _("No changes to save."), "success")
+    flash(_("Your answers are saved."), "success")
     target = sec
     if request.form.get("go") == "next":
         index = [s.id for s in definition.sections].index(sec.id)

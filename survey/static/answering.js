@@ -16,6 +16,8 @@
   var blocks = Array.prototype.slice.call(form.querySelectorAll("[data-question]"));
   var pageStatus = document.getElementById("autosave-status");
   var timers = {};
+  var inflight = {};  // question id -> the save under way; one at a time per question
+  var again = {};     // question id -> changed again while its save was under way
 
   function blockOf(el) { return el && el.closest ? el.closest("[data-question]") : null; }
   function byName(block, name) { return block.querySelectorAll('[name="' + name + '"]'); }
@@ -130,6 +132,22 @@
 
   function save(block, extra) {
     var qid = block.dataset.question;
+    if (inflight[qid]) {  // the next save must carry the version the current one returns
+      again[qid] = true;
+      return inflight[qid];
+    }
+    inflight[qid] = send(block, extra).then(function () {
+      delete inflight[qid];
+      if (again[qid]) {
+        delete again[qid];
+        return save(block);
+      }
+    });
+    return inflight[qid];
+  }
+
+  function send(block, extra) {
+    var qid = block.dataset.question;
     var url = form.dataset.saveUrl.replace("__QID__", encodeURIComponent(qid));
     setStatus(block, form.dataset.msgSaving);
     return fetch(url, {
@@ -172,8 +190,27 @@
   function schedule(block, delay) {
     var qid = block.dataset.question;
     clearTimeout(timers[qid]);
-    timers[qid] = setTimeout(function () { save(block); }, delay);
+    timers[qid] = setTimeout(function () { delete timers[qid]; save(block); }, delay);
   }
+
+  // The Save button waits for background saves, so the page posts the versions they returned.
+  var submitting = false;
+  form.addEventListener("submit", function (e) {
+    if (submitting || !editable) { return; }
+    var pending = Object.keys(timers).length + Object.keys(inflight).length;
+    if (!pending) { return; }
+    e.preventDefault();
+    var submitter = e.submitter;
+    Object.keys(timers).forEach(function (qid) {
+      clearTimeout(timers[qid]);
+      delete timers[qid];
+    });
+    var waits = Object.keys(inflight).map(function (qid) { return inflight[qid]; });
+    Promise.all(waits).then(function () {
+      submitting = true;
+      if (form.requestSubmit) { form.requestSubmit(submitter); } else { form.submit(); }
+    });
+  });
 
   form.addEventListener("change", function (e) {
     applySkipLogic();
