@@ -42,7 +42,16 @@ from questionnaires.logic import SectionProgress
 
 from .access import can_edit_response, require_response, roles_required
 from .extensions import db
-from .models import Answer, Response, ResponseStatus, Role, Round, RoundState, User
+from .models import (
+    Answer,
+    QuestionnaireVersion,
+    Response,
+    ResponseStatus,
+    Role,
+    Round,
+    RoundState,
+    User,
+)
 from .services import SurveyError
 from .services.answering import (
     SEEN_SUFFIX,
@@ -80,10 +89,15 @@ def section_form_class(definition: Definition, section: Section, lang: str) -> t
 
 
 def load_response(response_id: int, *, edit: bool = False) -> Response:
-    """The response with its round, questionnaire and country in one query, access checked."""
+    """The response with its round, questionnaire and country in one query, access checked.
+
+    The definition itself is left out: it is parsed once per process and found again by
+    its checksum, so the large JSON column is read only the first time.
+    """
     response = db.session.scalar(
         select(Response).where(Response.id == response_id)
-        .options(joinedload(Response.round).joinedload(Round.questionnaire),
+        .options(joinedload(Response.round).joinedload(Round.questionnaire)
+                 .defer(QuestionnaireVersion.definition),
                  joinedload(Response.country), joinedload(Response.last_activity_by)))
     return require_response(response, edit=edit)
 
@@ -286,7 +300,7 @@ def save_one(response_id: int, question_id: str):
         return jsonify(error=str(exc)), 409
     if question_id in outcome.errors:
         return jsonify(error=outcome.errors[question_id]), 422
-    answers = load_answers(response)
+    answers = outcome.answers
     answer = answers.get(question_id)
     if question_id in outcome.conflicts:
         q = definition.question(question_id)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from questionnaires import AnswerError, Definition, Section, read_section
 
@@ -57,12 +57,13 @@ class PageOutcome:
     saved: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
     conflicts: dict[str, ConflictInfo] = field(default_factory=dict)
+    answers: dict[str, Answer] = field(default_factory=dict)  # every answer, after the save
 
 
 def load_answers(response: Response) -> dict[str, Answer]:
-    """Every answer of a response with who last changed it (two queries, whatever the size)."""
+    """Every answer of a response with who last changed it (one query, whatever the size)."""
     rows = db.session.scalars(select(Answer).where(Answer.response_id == response.id)
-                              .options(selectinload(Answer.updated_by)))
+                              .options(joinedload(Answer.updated_by)))
     return {a.question_id: a for a in rows}
 
 
@@ -84,8 +85,8 @@ def save_page(response: Response, section: Section, data: Mapping[str, Any], use
     """
     check_editable(response)
     values, evidence, errors = read_section(section, data, only=only)
-    outcome = PageOutcome(errors=dict(errors))
     existing = load_answers(response)
+    outcome = PageOutcome(errors=dict(errors), answers=existing)
     take_saved = take_saved or set()
     keep_mine = keep_mine or {}
     for q in section.questions:
@@ -114,6 +115,8 @@ def save_page(response: Response, section: Section, data: Mapping[str, Any], use
         except SurveyError as exc:  # a value the type refuses: keep it beside the field
             outcome.errors[qid] = str(exc).split(": ", 1)[-1]
             continue
+        if result.answer is not None:
+            existing[qid] = result.answer
         if result.changed:
             outcome.saved.append(qid)
     return outcome

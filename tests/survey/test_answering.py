@@ -203,7 +203,8 @@ def test_irrelevant_questions_are_hidden_by_the_server_too(tha, client):
     client.post(section_url(tha, "cooperation"), data={"coop_arinap_member": "no",
                                                         "coop_arinap_member__version": "0"})
     html = client.get(section_url(tha, "cooperation")).get_data(as_text=True)
-    assert re.search(r'id="q-coop_arinap_requests" data-question="coop_arinap_requests" data-type="integer" hidden', html)
+    assert re.search(r'id="q-coop_arinap_requests" data-question="coop_arinap_requests" '
+                     r'data-type="integer" hidden', html)
 
 
 # -- background save of one answer -----------------------------------------------
