@@ -207,8 +207,11 @@
     });
     var waits = Object.keys(inflight).map(function (qid) { return inflight[qid]; });
     Promise.all(waits).then(function () {
-      submitting = true;
-      if (form.requestSubmit) { form.requestSubmit(submitter); } else { form.submit(); }
+      // After this submit event has finished: a form ignores a submit requested during one.
+      setTimeout(function () {
+        submitting = true;
+        if (form.requestSubmit) { form.requestSubmit(submitter); } else { form.submit(); }
+      }, 0);
     });
   });
 
