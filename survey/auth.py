@@ -300,8 +300,9 @@ def unauthorized():
 
 @bp.app_errorhandler(CSRFError)
 def csrf_failed(error: CSRFError):
-    if not current_user.is_authenticated:
-        return _session_expired()  # the session (and its CSRF token) expired
+    resumable = current_app.extensions.get(RESUMABLE_KEY, {})
+    if not current_user.is_authenticated and (request.endpoint in resumable or _wants_json()):
+        return _session_expired()  # the session (and its CSRF token) expired while typing
     if _wants_json():
         return jsonify(error=_("This page is out of date. Reload it and try again.")), 400
     return render_template("auth/csrf.html"), 400

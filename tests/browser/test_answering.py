@@ -77,7 +77,8 @@ def test_full_fill_in_with_skip_logic_save_logout_resume_and_submit(page, vnm):
     page.locator("#leg_me_year").fill("2019")
     expect(page.locator("#q-leg_rating_r3")).to_be_visible()
     fill_visible(page, {"leg_me_year": "2019"})
-    page.get_by_role("button", name="Save", exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text("Your answers are saved.")).to_be_visible()
     expect(page.locator('[data-progress-for="legal"]')).to_have_text("23 of 23 required")
     page.get_by_role("button", name=re.compile("Save and go to")).click()
@@ -85,7 +86,8 @@ def test_full_fill_in_with_skip_logic_save_logout_resume_and_submit(page, vnm):
     # Operational: no trafficking investigations, so the follow-up count is skipped.
     fill_visible(page, {"op_tip_investigations": "0"})
     expect(page.locator("#q-op_tip_fin_inv")).to_be_hidden()
-    page.get_by_role("button", name="Save", exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text("Your answers are saved.")).to_be_visible()
 
     # Log out, come back later, resume where the work stopped.
