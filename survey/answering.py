@@ -364,7 +364,7 @@ def history(response_id: int, question_id: str):
 
 # -- review and submit -----------------------------------------------------------
 
-@bp.get("/responses/<int:response_id>/review")
+@bp.get("/responses/<int:response_id>/summary")
 @login_required
 def review(response_id: int):
     response = load_response(response_id)

@@ -187,6 +187,58 @@ def questionnaire_validate(file: str) -> None:
                f"pillars {pillars}, {len(definition.actions)} recommended actions.")
 
 
+@cli.command("backup")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="The zip file to write")
+@with_appcontext
+@service_command
+def backup(out: str) -> None:
+    """Write a consistent backup of every table (a zip of JSON with a manifest)."""
+    from .services.backup import write_backup
+
+    manifest = write_backup(out)
+    rows = sum(manifest["tables"].values())
+    click.echo(f"Backup written to {out}: {len(manifest['tables'])} tables, {rows:,} rows, "
+               f"schema revision {manifest['schema_revision']}.")
+
+
+@cli.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+@service_command
+def restore(file: str) -> None:
+    """Restore a backup into an EMPTY database made with 'survey init-db'."""
+    from .services.backup import restore_backup
+
+    manifest = restore_backup(file)
+    rows = sum(manifest["tables"].values())
+    click.echo(f"Restored {rows:,} rows in {len(manifest['tables'])} tables from {file} "
+               f"(taken {manifest['created_at']} on {manifest['database']}).")
+@cli.command("profile")
+@click.argument("iso3")
+@click.option("--round", "round_name", required=True, help="Round name, e.g. '2026 capability survey'")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="HTML file to write")
+@with_appcontext
+@service_command
+def profile(iso3: str, round_name: str, out: str) -> None:
+    """Write a country's profile for a round as one self-contained HTML file."""
+    from flask import current_app
+
+    from .profile_views import standalone_profile_html
+    from .services.members import country_by_iso3
+    from .services.rounds import round_by_name
+
+    round_ = round_by_name(round_name)
+    country = country_by_iso3(iso3)
+    with current_app.test_request_context("/"):
+        html = standalone_profile_html(round_, country)
+    with open(out, "w", encoding="utf-8") as handle:
+        handle.write(html)
+    click.echo(f"Wrote the profile of {country.name} for '{round_.name}' to {out} "
+               f"({len(html.encode()):,} bytes).")
+
+
 def main() -> None:
     cli(prog_name="survey")
 

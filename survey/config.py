@@ -76,5 +76,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "SURVEY_MAIL_SENDER": env.get("SURVEY_MAIL_SENDER", "no-reply@localhost"),
         "SURVEY_MAIL_USE_TLS": _bool("SURVEY_MAIL_USE_TLS", True),
         "SURVEY_BASE_URL": env.get("SURVEY_BASE_URL"),
+        "SURVEY_PROXY_FIX": _bool("SURVEY_PROXY_FIX", False),
+        "SURVEY_MAIL_TIMEOUT": int(env.get("SURVEY_MAIL_TIMEOUT", "10")),
     }
     return config

@@ -178,7 +178,7 @@ def test_focal_point_of_another_country_is_refused(page, demo):
     reply = page.goto(f"/responses/{tha.id}/sections/legal")
     assert reply.status == 403
     expect(page.locator("#section-form")).to_have_count(0)
-    assert page.goto(f"/responses/{tha.id}/review").status == 403
+    assert page.goto(f"/responses/{tha.id}/summary").status == 403
     page.goto("/")
     expect(page.get_by_role("heading", name="Fiji: your questionnaires")).to_be_visible()
     expect(page.get_by_text("Thailand")).to_have_count(0)

@@ -178,7 +178,7 @@ def test_save_and_go_next_moves_to_the_next_section_then_review(tha, client):
     reply = client.post(section_url(tha, "legal"), data={"go": "next"})
     assert reply.headers["Location"].endswith(section_url(tha, "operational"))
     reply = client.post(section_url(tha, "cooperation"), data={"go": "next"})
-    assert reply.headers["Location"].endswith(f"/responses/{tha.id}/review")
+    assert reply.headers["Location"].endswith(f"/responses/{tha.id}/summary")
 
 
 def test_required_answers_are_not_enforced_on_save(tha, client):
@@ -382,7 +382,7 @@ def test_prefill_service_refuses_a_started_response(tha):
 # -- review and submit -----------------------------------------------------------
 
 def test_review_lists_missing_required_answers_with_links(tha, client):
-    html = client.get(f"/responses/{tha.id}/review").get_data(as_text=True)
+    html = client.get(f"/responses/{tha.id}/summary").get_data(as_text=True)
     assert "required answers are missing" in html
     assert f'href="/responses/{tha.id}/sections/cooperation#q-coop_mla_authority"' in html
     assert "All answers" in html
@@ -415,7 +415,7 @@ def _complete(response: Response, focal: User) -> None:
 def test_submit_locks_confirms_and_double_submit_is_harmless(tha, client):
     focal = user("focal.tha@example.org")
     _complete(tha, focal)
-    html = client.get(f"/responses/{tha.id}/review").get_data(as_text=True)
+    html = client.get(f"/responses/{tha.id}/summary").get_data(as_text=True)
     assert "Every required question is answered" in html
     reply = client.post(f"/responses/{tha.id}/submit")
     assert reply.headers["Location"].endswith(f"/responses/{tha.id}/submitted")
@@ -461,7 +461,7 @@ def test_returned_response_is_editable_again(demo, client):
 
 def test_submitted_page_of_unsubmitted_response_goes_to_review(tha, client):
     reply = client.get(f"/responses/{tha.id}/submitted")
-    assert reply.headers["Location"].endswith(f"/responses/{tha.id}/review")
+    assert reply.headers["Location"].endswith(f"/responses/{tha.id}/summary")
 
 
 def test_start_goes_to_the_first_section(tha, client):

@@ -20,7 +20,7 @@ READ = [
     "/responses/{id}",
     "/responses/{id}/sections/legal",
     "/responses/{id}/questions/leg_tip_offence/history",
-    "/responses/{id}/review",
+    "/responses/{id}/summary",
     "/responses/{id}/submitted",
 ]
 WRITE = [

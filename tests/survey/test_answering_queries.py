@@ -48,5 +48,5 @@ def test_home_and_review_query_counts_are_small(demo, client):
         client.get("/my-country")
     assert len(statements) <= 6, statements
     with counted_queries() as statements:
-        client.get(f"/responses/{tha.id}/review")
+        client.get(f"/responses/{tha.id}/summary")
     assert len(statements) <= 6, statements

@@ -1,0 +1,54 @@
+"""The audit trail: filter by user, country, round, action and dates; page; download as CSV."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import render_template, request
+from sqlalchemy import select
+
+from ..csv_download import csv_response
+from ..extensions import db
+from ..models import Round, User
+from ..services.audit_trail import CSV_HEADER, AuditFilter, audit_actions, audit_csv_rows, audit_page
+from ..services.members import all_countries
+from . import admin_only, bp
+
+PER_PAGE = 50
+
+
+def _date(name: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _filters() -> AuditFilter:
+    return AuditFilter(user_id=request.args.get("user", type=int),
+                       country_id=request.args.get("country", type=int),
+                       round_id=request.args.get("round", type=int),
+                       action=request.args.get("action") or None,
+                       since=_date("since"), until=_date("until"))
+
+
+@bp.get("/audit")
+@admin_only
+def audit():
+    filters = _filters()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    rows, total = audit_page(filters, page, PER_PAGE)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "admin/audit.html", rows=rows, total=total, page=page, filters=filters, args=args,
+        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), actions=audit_actions(),
+        users=db.session.scalars(select(User).order_by(User.email)).all(),
+        countries=all_countries(),
+        rounds=db.session.scalars(select(Round).order_by(Round.id.desc())).all())
+
+
+@bp.get("/audit.csv")
+@admin_only
+def audit_csv():
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M")
+    return csv_response(f"audit-trail-{stamp}.csv", CSV_HEADER, audit_csv_rows(_filters()))

@@ -1,0 +1,60 @@
+"""The administrators' forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, EmailField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from ..models import Role
+
+ROLE_CHOICES = [SelectChoice(Role.FOCAL_POINT.value, _l("Focal point (one country)")),
+                SelectChoice(Role.REVIEWER.value, _l("Reviewer (working group)")),
+                SelectChoice(Role.ANALYST.value, _l("Analyst")),
+                SelectChoice(Role.ADMIN.value, _l("Administrator"))]
+
+
+class DatesMixin:
+    def validate_closes_on(self, field) -> None:
+        if field.data and self.opens_on.data and field.data < self.opens_on.data:
+            raise ValidationError(_l("The closing date must be on or after the opening date."))
+
+
+class RoundForm(DatesMixin, FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    questionnaire = SelectField(_l("Questionnaire version"), validators=[DataRequired()])
+    opens_on = DateField(_l("Opening date"), validators=[Optional()])
+    closes_on = DateField(_l("Closing date"), validators=[Optional()])
+    submit = SubmitField(_l("Create draft round"))
+
+
+class RoundDatesForm(DatesMixin, FlaskForm):
+    opens_on = DateField(_l("Opening date"), validators=[Optional()])
+    closes_on = DateField(_l("Closing date"), validators=[Optional()])
+    submit = SubmitField(_l("Save dates"))
+
+
+class ActionForm(FlaskForm):
+    """A bare form for one-button actions (CSRF token only)."""
+
+
+class UploadForm(FlaskForm):
+    definition = FileField(_l("Definition file (YAML)"), validators=[FileRequired()])
+    submit = SubmitField(_l("Check and store"))
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    country = SelectField(_l("Country (focal points only)"), validators=[Optional()])
+    submit = SubmitField(_l("Send invitation"))
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    country = SelectField(_l("Country (focal points only)"), validators=[Optional()])
+    submit = SubmitField(_l("Save role"))

@@ -1,0 +1,83 @@
+"""Reading the audit trail: filters, pages and rows for download."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import aliased
+
+from ..extensions import db
+from ..models import AuditEvent, Country, Round, User
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    user_id: int | None = None
+    country_id: int | None = None
+    round_id: int | None = None
+    action: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None  # inclusive
+
+    def apply(self, query: Select) -> Select:
+        if self.user_id:
+            query = query.where(AuditEvent.user_id == self.user_id)
+        if self.country_id:
+            query = query.where(AuditEvent.country_id == self.country_id)
+        if self.round_id:
+            query = query.where(AuditEvent.round_id == self.round_id)
+        if self.action:
+            query = query.where(AuditEvent.action == self.action)
+        if self.since:
+            query = query.where(AuditEvent.at >= dt.datetime.combine(self.since, dt.time()))
+        if self.until:
+            query = query.where(AuditEvent.at < dt.datetime.combine(
+                self.until + dt.timedelta(days=1), dt.time()))
+        return query
+
+
+def _rows_query(filters: AuditFilter) -> Select:
+    actor = aliased(User)
+    return filters.apply(
+        select(AuditEvent, actor.email, Country.iso3, Round.name)
+        .outerjoin(actor, AuditEvent.user_id == actor.id)
+        .outerjoin(Country, AuditEvent.country_id == Country.id)
+        .outerjoin(Round, AuditEvent.round_id == Round.id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
+
+
+def audit_page(filters: AuditFilter, page: int, per_page: int = 50) -> tuple[list, int]:
+    """(rows of (event, actor e-mail, country ISO3, round name), total matching)."""
+    total = db.session.scalar(filters.apply(select(func.count(AuditEvent.id)))) or 0
+    rows = db.session.execute(_rows_query(filters).offset((page - 1) * per_page).limit(per_page))
+    return list(rows), total
+
+
+def audit_actions() -> list[str]:
+    return list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+
+
+CSV_HEADER = ["When (UTC)", "User", "Action", "Entity", "Entity id", "Round", "Country",
+              "Response id", "Question", "Old value", "New value", "Detail", "Address"]
+
+
+def audit_csv_rows(filters: AuditFilter) -> Iterator[list[Any]]:
+    for event, email, iso3, round_name in db.session.execute(
+            _rows_query(filters).execution_options(yield_per=1000)):
+        yield [event.at.isoformat(sep=" ", timespec="seconds"), email or "", event.action,
+               event.entity, event.entity_id, round_name or "", iso3 or "", event.response_id,
+               event.question_id or "", _json(event.old_value), _json(event.new_value),
+               event.detail or "", event.remote_addr or ""]
+
+
+def _json(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
