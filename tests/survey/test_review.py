@@ -148,7 +148,7 @@ def test_focal_point_is_notified_and_sees_unread_count(client, demo, make_user):
     note = db.session.scalar(select(Notification).where(Notification.user_id == focal.id))
     assert "returned" in note.message and note.link == f"/responses/{response.id}/comments"
     login_as(client, focal)
-    home = client.get("/").get_data(as_text=True)
+    home = client.get("/", follow_redirects=True).get_data(as_text=True)
     assert "1 new notification" in home
     listing = client.get("/notifications").get_data(as_text=True)
     assert "Check figures." in listing
