@@ -328,3 +328,13 @@ def test_pages_do_not_query_per_row(app, client, demo):
     review = _count_queries(app, lambda: client.get(f"/responses/{phl.id}/review"))
     assert tracker <= 15, tracker
     assert review <= 20, review
+
+
+def test_admin_may_reopen_an_approved_response(client, demo):
+    as_user(client, "admin@example.org")
+    response = response_of("AUS")
+    page = client.post(f"/responses/{response.id}/reopen", data={"reason": "Wrong year given"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "the response is now returned" in page and "Reopened: Wrong year given" in page
+    db.session.refresh(response)
+    assert response.status is ResponseStatus.RETURNED
