@@ -31,7 +31,9 @@ def answers_frame(round_ids: Iterable[int] | None = None,
                   language: str | None = None) -> pd.DataFrame:
     """Tidy answers for the given rounds, statuses and countries (one query)."""
     editor = aliased(User)
-    query = (select(Answer, Response.id, Response.status, Round, Country, editor.display_name)
+    # Round columns, not the Round entity: the entity would load (and decode) the whole
+    # questionnaire definition once per answer row. Rounds are fetched once below.
+    query = (select(Answer, Response.id, Response.status, Round.id, Country, editor.display_name)
              .join(Response, Answer.response_id == Response.id)
              .join(Round, Response.round_id == Round.id)
              .join(Country, Response.country_id == Country.id)
@@ -48,13 +50,16 @@ def answers_frame(round_ids: Iterable[int] | None = None,
     by_response: dict[int, list] = {}
     for row in rows:
         by_response.setdefault(row[1], []).append(row)
+    rounds = {r.id: r for r in db.session.scalars(
+        select(Round).where(Round.id.in_({row[3] for row in rows})))} if rows else {}
     records = []
     for response_rows in by_response.values():
-        round_ = response_rows[0][3]
+        round_ = rounds[response_rows[0][3]]
         definition = definition_of(round_.questionnaire)
         values = {r[0].question_id: r[0].value for r in response_rows}
         visible = relevance(definition, values)
-        for answer, response_id, status, rnd, country, editor_name in response_rows:
+        for answer, response_id, status, _round_id, country, editor_name in response_rows:
+            rnd = round_
             if not definition.has_question(answer.question_id) or not visible[answer.question_id]:
                 continue
             q = definition.question(answer.question_id)
