@@ -63,7 +63,7 @@ def unique_headers(names: Iterable[str], ids: Iterable[str]) -> list[str]:
     seen: set[str] = set()
     out = []
     for name, qid in zip(names, ids):
-        header = (name or qid).strip().replace("\n", " ") or qid
+        header = " ".join((name or qid).split())[:200] or qid  # one line, within Excel's limit
         if header.lower() in seen:
             header = f"{header} ({qid})"
         seen.add(header.lower())
