@@ -63,7 +63,7 @@ def unique_headers(names: Iterable[str], ids: Iterable[str]) -> list[str]:
     seen: set[str] = set()
     out = []
     for name, qid in zip(names, ids):
-        header = (name or qid).strip().replace("\n", " ") or qid
+        header = " ".join((name or qid).split())[:200] or qid  # one line, within Excel's limit
         if header.lower() in seen:
             header = f"{header} ({qid})"
         seen.add(header.lower())
@@ -202,21 +202,19 @@ def counts_tables(data: ExportInput) -> list[Table]:
     questions = count_questions(data.definition)
     grid = answer_grid(data, questions, members, data.answers, numbers_only=True)
     value_cols = list(grid.columns[len(ID_COLUMNS):])
+    percentages = [col for q, col in zip(questions, value_cols) if q.type == "percentage"]
     summary_rows = []
     for rnd in data.meta.rounds:
         in_round = grid[grid["Round"] == rnd]
         groups = [(REGION, in_round)] + list(in_round.groupby("Sub-region", sort=True))
         for name, part in groups:
-            for statistic in ("Total", "Median", "Members reporting"):
+            values = part[value_cols]
+            totals = values.sum(min_count=1)  # nobody reporting: blank, not zero
+            totals[percentages] = None  # a sum of percentages means nothing
+            for statistic, figures in (("Total", totals), ("Median", values.median()),
+                                       ("Members reporting", values.notna().sum())):
                 row: dict[str, Any] = {"Round": rnd, "Group": name, "Statistic": statistic}
-                for q, col in zip(questions, value_cols):
-                    present = part[col].dropna()
-                    if statistic == "Members reporting":
-                        row[col] = float(len(present))
-                    elif present.empty or (statistic == "Total" and q.type == "percentage"):
-                        row[col] = None  # a sum of percentages means nothing
-                    else:
-                        row[col] = float(present.sum() if statistic == "Total" else present.median())
+                row.update({col: figures[col] for col in value_cols})
                 summary_rows.append(row)
     summary = pd.DataFrame(summary_rows, columns=["Round", "Group", "Statistic", *value_cols])
     summary[value_cols] = summary[value_cols].astype("float64")

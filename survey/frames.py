@@ -62,15 +62,22 @@ def answers_frame(round_ids: Iterable[int] | None = None,
     # Column by column: a dict per answer would cost several times the memory at scale.
     columns: dict[str, list] = {name: [] for name in COLUMNS}
     append = {name: columns[name].append for name in COLUMNS}
+    # Per question, once: the question, its type object and its text in ``language``.
+    about: dict[tuple[int, str], tuple] = {}
     for response_rows in by_response:
-        definition = definitions[response_rows[0][7]]
+        round_id = response_rows[0][7]
+        definition = definitions[round_id]
         values = {r[0]: r[1] for r in response_rows}
         visible = relevance(definition, values)
         for (question_id, value, evidence, carried_over, updated_at, response_id, status,
              round_id, round_name, country, iso3, subregion, editor_name) in response_rows:
-            if not definition.has_question(question_id) or not visible[question_id]:
-                continue
-            q = definition.question(question_id)
+            if not visible.get(question_id):
+                continue  # hidden by skip logic, or not a question of this version
+            known = about.get((round_id, question_id))
+            if known is None:
+                q = definition.question(question_id)
+                known = about[(round_id, question_id)] = (q, q.kind, q.label.get(language))
+            q, kind, label = known
             special = isinstance(value, str) and value in SPECIAL_CODES
             append["round"](round_name)
             append["round_id"](round_id)
@@ -80,12 +87,12 @@ def answers_frame(round_ids: Iterable[int] | None = None,
             append["response_id"](response_id)
             append["status"](status.value)
             append["pillar"](q.section_id)
-            append["question_id"](q.id)
-            append["question"](q.label.get(language))
+            append["question_id"](question_id)
+            append["question"](label)
             append["type"](q.type)
-            append["value_code"](value if special else q.kind.codes(q, value))
-            append["value_label"](q.display(value, language))
-            append["value_number"](None if special else q.kind.number(q, value))
+            append["value_code"](value if special else kind.codes(q, value))
+            append["value_label"](kind.display(q, value, language))
+            append["value_number"](None if special else kind.number(q, value))
             append["value"](value)
             append["evidence"](evidence)
             append["carried_over"](carried_over)
