@@ -123,6 +123,13 @@ def test_restore_refuses_a_database_that_is_not_empty(app, demo, tmp_path):
         restore_backup(path)
 
 
+def test_restore_refuses_a_database_without_schema(app, demo, tmp_path):
+    path = tmp_path / "backup.zip"
+    write_backup(path)
+    with pytest.raises(BackupError, match="run 'survey init-db' first"):
+        restore_backup(path, f"sqlite:///{tmp_path / 'blank.sqlite3'}")
+
+
 def test_restore_refuses_files_that_are_not_backups(app, tmp_path):
     not_zip = tmp_path / "notes.txt"
     not_zip.write_text("hello")
