@@ -32,7 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     babel.init_app(app, locale_selector=select_locale)
 
-    from . import accounts, admin, auth, health, home, questionnaire_views
+    from . import accounts, admin, auth, health, home, profile_views, questionnaire_views, review
     from .security import init_security
 
     app.register_blueprint(health.bp)
@@ -41,6 +41,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(questionnaire_views.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(review.bp)
+    app.register_blueprint(profile_views.bp)
     init_security(app)
 
     from .templating import register_template_helpers

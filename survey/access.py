@@ -14,7 +14,7 @@ from typing import Any
 from flask import abort
 from flask_login import current_user, login_required
 
-from .models import Response, Role, User
+from .models import Response, ResponseStatus, Role, User
 
 STAFF = frozenset({Role.REVIEWER, Role.ANALYST, Role.ADMIN})
 REVIEWERS = frozenset({Role.REVIEWER, Role.ADMIN})
@@ -40,6 +40,22 @@ def can_edit_response(user: User, response: Response) -> bool:
 
 def can_review(user: User) -> bool:
     return user.is_authenticated and user.role in REVIEWERS
+
+
+def can_comment(user: User, response: Response) -> bool:
+    """Reviewers always; the country's own focal points while the response is returned to them."""
+    if can_review(user):
+        return True
+    return can_edit_response(user, response) and response.status is ResponseStatus.RETURNED
+
+
+def can_see_profile(user: User, country_id: int) -> bool:
+    return can_see_country(user, country_id)
+
+
+def can_mark_publishable(user: User, response: Response) -> bool:
+    """Whether a profile may be made public is the country's own decision."""
+    return can_edit_response(user, response)
 
 
 def require_response(response: Response | None, *, edit: bool = False) -> Response:

@@ -214,6 +214,29 @@ def restore(file: str) -> None:
     rows = sum(manifest["tables"].values())
     click.echo(f"Restored {rows:,} rows in {len(manifest['tables'])} tables from {file} "
                f"(taken {manifest['created_at']} on {manifest['database']}).")
+@cli.command("profile")
+@click.argument("iso3")
+@click.option("--round", "round_name", required=True, help="Round name, e.g. '2026 capability survey'")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="HTML file to write")
+@with_appcontext
+@service_command
+def profile(iso3: str, round_name: str, out: str) -> None:
+    """Write a country's profile for a round as one self-contained HTML file."""
+    from flask import current_app
+
+    from .profile_views import standalone_profile_html
+    from .services.members import country_by_iso3
+    from .services.rounds import round_by_name
+
+    round_ = round_by_name(round_name)
+    country = country_by_iso3(iso3)
+    with current_app.test_request_context("/"):
+        html = standalone_profile_html(round_, country)
+    with open(out, "w", encoding="utf-8") as handle:
+        handle.write(html)
+    click.echo(f"Wrote the profile of {country.name} for '{round_.name}' to {out} "
+               f"({len(html.encode()):,} bytes).")
 
 
 def main() -> None:

@@ -22,54 +22,117 @@ from survey.extensions import db
 
 POSTGRES_URL = os.environ.get("SURVEY_TEST_POSTGRES_URL")
 TEST_SECRET = "test-secret-key-not-for-production"
+# Production hashes with scrypt (a test checks it); tests use a cheap method to stay fast.
+TEST_PASSWORD_METHOD = "pbkdf2:sha256:1000"
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 
-def _migrate(url: str) -> None:
+def _test_config(url: str) -> dict:
+    return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": TEST_SECRET,
+            "PASSWORD_HASH_METHOD": TEST_PASSWORD_METHOD}
+
+
+def _prepare(url: str, demo: bool = False) -> None:
+    """Migrate an empty database; with ``demo``, load the demo data as well."""
     from flask_migrate import upgrade
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": TEST_SECRET, "TESTING": True})
+    app = create_app(_test_config(url))
     with app.app_context():
         upgrade()
+        if demo:
+            from survey.services.demo import seed_demo
+
+            seed_demo()
+            db.session.commit()
+        db.session.remove()
         db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
-    _migrate(f"sqlite:///{path}")
+    _prepare(f"sqlite:///{path}")
     return path
 
 
 @pytest.fixture(scope="session")
-def postgres_database():
-    """A database of our own on the PostgreSQL server, migrated once, dropped at the end."""
+def sqlite_demo_template(tmp_path_factory, sqlite_template) -> Path:
+    """The demo data is loaded once per session and copied for each test that wants it."""
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    _prepare(f"sqlite:///{path}", demo=True)
+    return path
+
+
+class PostgresServer:
+    """Databases of our own on the PostgreSQL server, all dropped at the end of the session."""
+
+    def __init__(self, url: str):
+        self.url = sa.make_url(url)
+        self.admin = sa.create_engine(self.url, isolation_level="AUTOCOMMIT")
+        self.created: list[str] = []
+
+    def create(self, template: str | None = None) -> str:
+        name = f"survey_test_{uuid.uuid4().hex[:12]}"
+        clause = f' TEMPLATE "{template}"' if template else ""
+        with self.admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"{clause}'))
+        self.created.append(name)
+        return name
+
+    def url_of(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def drop(self, name: str) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.created.remove(name)
+
+    def close(self) -> None:
+        for name in list(self.created):
+            self.drop(name)
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
     if not POSTGRES_URL:
         pytest.skip("SURVEY_TEST_POSTGRES_URL is not set: PostgreSQL tests run in CI")
-    admin_url = sa.make_url(POSTGRES_URL)
-    name = f"survey_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    try:
-        _migrate(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                {"n": name})
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    server = PostgresServer(POSTGRES_URL)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_database(postgres_server) -> str:
+    """One migrated database, emptied before each test that uses it."""
+    url = postgres_server.url_of(postgres_server.create())
+    _prepare(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_demo_template(postgres_server) -> str:
+    name = postgres_server.create()
+    _prepare(postgres_server.url_of(name), demo=True)
+    return name
 
 
 @pytest.fixture(params=BACKENDS)
-def database_url(request, tmp_path) -> str:
+def database_url(request, tmp_path):
+    """A fresh database for one test: empty, or holding the demo data if the test asks for it."""
+    wants_demo = "demo" in request.fixturenames
     if request.param == "sqlite":
         path = tmp_path / "survey.sqlite3"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite:///{path}"
+        template = "sqlite_demo_template" if wants_demo else "sqlite_template"
+        shutil.copyfile(request.getfixturevalue(template), path)
+        yield f"sqlite:///{path}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    if wants_demo:
+        name = server.create(template=request.getfixturevalue("postgres_demo_template"))
+        yield server.url_of(name)
+        server.drop(name)
+        return
     url = request.getfixturevalue("postgres_database")
     engine = sa.create_engine(url)
     with engine.begin() as conn:
@@ -78,7 +141,7 @@ def database_url(request, tmp_path) -> str:
         conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables)
                              + " RESTART IDENTITY CASCADE"))
     engine.dispose()
-    return url
+    yield url
 
 
 class SurveyClient(FlaskClient):
@@ -107,12 +170,7 @@ class SurveyClient(FlaskClient):
 
 @pytest.fixture
 def app(database_url, tmp_path):
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "SECRET_KEY": TEST_SECRET,
-        "SERVER_NAME": None,
-    })
+    app = create_app(_test_config(database_url))
     app.test_client_class = SurveyClient
     app.instance_path = str(tmp_path / "instance")
     with app.app_context():
@@ -144,13 +202,14 @@ def seeded(app):
 
 
 @pytest.fixture
-def demo(seeded):
-    """The demo round, answers and accounts; returns {email: password}."""
-    from survey.services.demo import seed_demo
+def demo(app):
+    """The demo round, answers and accounts (loaded once per session, copied per test).
 
-    logins = seed_demo()
-    db.session.commit()
-    return {account.email: password for account, password in logins}
+    Returns {email: password} of the demo accounts.
+    """
+    from survey.services.demo import ACCOUNTS, demo_password
+
+    return {account.email: demo_password(account.email) for account in ACCOUNTS}
 
 
 @pytest.fixture
@@ -177,3 +236,8 @@ def login_as(client: FlaskClient, user) -> None:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
         session.permanent = True
+    # The test's app context is shared by the client's requests, so Flask-Login's cached
+    # user in ``g`` would outlive a switch of user within one test.
+    from flask import g
+
+    g.pop("_login_user", None)

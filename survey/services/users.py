@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 
+from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -39,7 +40,9 @@ def generate_password() -> str:
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method=PASSWORD_METHOD)
+    # Tests may choose a cheaper method through PASSWORD_HASH_METHOD; production never sets it.
+    method = current_app.config.get("PASSWORD_HASH_METHOD") or PASSWORD_METHOD
+    return generate_password_hash(password, method=method)
 
 
 def parse_role(role: str) -> Role:

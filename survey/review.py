@@ -1,0 +1,225 @@
+"""The working group reviews: round tracker, submission review, comments and decisions."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Response as HttpResponse
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .access import STAFF, can_comment, can_review, require_response, roles_required
+from .extensions import db
+from .models import Answer, Response, ResponseStatus, ReviewComment, Role, Round
+from .services import SurveyError
+from .services import review as review_service
+from .services.questionnaires import definition_of
+from .services.responses import answers_of
+from .services.tracker_xlsx import tracker_workbook
+
+bp = Blueprint("review", __name__)
+
+
+def _round_or_404(round_id: int) -> Round:
+    found = db.session.get(Round, round_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/rounds/<int:round_id>/tracker")
+@roles_required(*STAFF)
+def tracker(round_id: int):
+    round_ = _round_or_404(round_id)
+    subregion, status = _filters()
+    data = review_service.tracker(round_, subregion=subregion, status=status)
+    return render_template("review/tracker.html", tracker=data, subregion=subregion,
+                           status=status, can_review=can_review(current_user))
+
+
+@bp.get("/rounds/<int:round_id>/tracker.xlsx")
+@roles_required(*STAFF)
+def tracker_xlsx(round_id: int):
+    round_ = _round_or_404(round_id)
+    subregion, status = _filters()
+    content = tracker_workbook(review_service.tracker(round_, subregion=subregion, status=status))
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", round_.name).strip("-").lower() or "round"
+    return HttpResponse(content, mimetype="application/vnd.openxmlformats-officedocument."
+                        "spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="tracker-{slug}.xlsx"'})
+
+
+def _filters() -> tuple[str | None, ResponseStatus | None]:
+    subregion = request.args.get("subregion") or None
+    try:
+        status = ResponseStatus(request.args["status"]) if request.args.get("status") else None
+    except ValueError:
+        status = None
+    return subregion, status
+
+
+def _response(response_id: int) -> Response:
+    return require_response(db.session.get(Response, response_id))
+
+
+@bp.get("/responses/<int:response_id>/review")
+@roles_required(*STAFF)
+def show(response_id: int):
+    response = _response(response_id)
+    definition = definition_of(response.round.questionnaire)
+    answers = answers_of(response)
+    previous_round = response.round.previous_round
+    previous: dict[str, Answer] = {}
+    previous_definition = None
+    if previous_round is not None:
+        prior = db.session.scalar(select(Response).where(Response.round_id == previous_round.id,
+                                                         Response.country_id == response.country_id))
+        if prior is not None:
+            previous = answers_of(prior)
+            previous_definition = definition_of(previous_round.questionnaire)
+    return render_template(
+        "review/show.html", response=response, definition=definition, answers=answers,
+        previous=previous, previous_definition=previous_definition, previous_round=previous_round,
+        threads=review_service.threads_of(response), history=review_service.status_history(response),
+        can_review=can_review(current_user), can_comment=can_comment(current_user, response))
+
+
+def _decide(response_id: int, action) -> HttpResponse:
+    response = _response(response_id)
+    try:
+        change = action(response)
+    except SurveyError as exc:
+        db.session.rollback()
+        flash(f"Not done: {exc}.", "error")
+        return redirect(url_for("review.show", response_id=response_id))
+    db.session.commit()
+    if change is None:
+        flash("Nothing changed: the response already had that status.", "info")
+    else:
+        flash(f"{response.country.name}: the response is now {response.status.value.replace('_', ' ')}.",
+              "success")
+    return redirect(url_for("review.show", response_id=response_id))
+
+
+@bp.post("/responses/<int:response_id>/return")
+@roles_required(Role.REVIEWER, Role.ADMIN)
+def return_(response_id: int):
+    reason = request.form.get("reason", "")
+    return _decide(response_id,
+                   lambda r: review_service.return_response(r, current_user, reason))
+
+
+@bp.post("/responses/<int:response_id>/approve")
+@roles_required(Role.REVIEWER, Role.ADMIN)
+def approve(response_id: int):
+    return _decide(response_id, lambda r: review_service.approve_response(r, current_user))
+
+
+@bp.post("/responses/<int:response_id>/reopen")
+@roles_required(Role.REVIEWER, Role.ADMIN)
+def reopen(response_id: int):
+    reason = request.form.get("reason", "")
+    return _decide(response_id,
+                   lambda r: review_service.reopen_response(r, current_user, reason))
+
+
+# ---------------------------------------------------------------- comments
+
+@bp.get("/responses/<int:response_id>/comments")
+@login_required
+def comments(response_id: int):
+    response = _response(response_id)
+    definition = definition_of(response.round.questionnaire)
+    return render_template("review/comments.html", response=response, definition=definition,
+                           threads=review_service.threads_of(response),
+                           can_comment=can_comment(current_user, response),
+                           staff=current_user.role in STAFF)
+
+
+def _back(response: Response) -> str:
+    target = request.form.get("next", "")
+    # Only paths inside this app; never an absolute URL to somewhere else.
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    if current_user.role in STAFF:
+        return url_for("review.show", response_id=response.id)
+    return url_for("review.comments", response_id=response.id)
+
+
+@bp.post("/responses/<int:response_id>/comments")
+@login_required
+def add_comment(response_id: int):
+    response = _response(response_id)
+    if not can_comment(current_user, response):
+        abort(403)
+    parent = request.form.get("parent_id", type=int)
+    try:
+        comment = review_service.add_comment(response, current_user, request.form.get("body", ""),
+                                             question_id=request.form.get("question_id") or None,
+                                             parent_id=parent)
+    except SurveyError as exc:
+        db.session.rollback()
+        flash(f"Comment not saved: {exc}.", "error")
+        return redirect(_back(response))
+    db.session.commit()
+    flash("Reply saved." if parent else "Comment saved.", "success")
+    return redirect(_back(response) + f"#comment-{comment.id}")
+
+
+@bp.post("/comments/<int:comment_id>/resolve")
+@login_required
+def resolve(comment_id: int):
+    comment = db.session.get(ReviewComment, comment_id)
+    if comment is None:
+        abort(404)
+    response = _response(comment.response_id)
+    if not can_comment(current_user, response):
+        abort(403)
+    resolved = request.form.get("resolved", "1") == "1"
+    root = review_service.resolve_comment(comment, current_user, resolved)
+    db.session.commit()
+    flash("Thread marked resolved." if resolved else "Thread reopened.", "success")
+    return redirect(_back(response) + f"#comment-{root.id}")
+
+
+# ---------------------------------------------------------------- notifications
+
+@bp.get("/notifications")
+@login_required
+def notifications():
+    return render_template("review/notifications.html",
+                           items=review_service.unread_notifications(current_user))
+
+
+@bp.post("/notifications/read")
+@login_required
+def notifications_read():
+    count = review_service.mark_read(current_user, request.form.get("id", type=int))
+    db.session.commit()
+    link = request.form.get("link", "")
+    if link.startswith("/") and not link.startswith("//"):
+        return redirect(link)
+    flash(f"{count} notification(s) marked as read.", "success")
+    return redirect(url_for("review.notifications"))
+
+
+@bp.app_context_processor
+def header_values() -> dict:
+    """Unread notifications (every logged-in user) and the round the staff links point at."""
+    if not current_user.is_authenticated:
+        return {"unread_notifications": 0, "nav_round": None}
+    from sqlalchemy import func
+
+    from .models import Notification
+
+    unread = db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id == current_user.id, Notification.read_at.is_(None))) or 0
+    nav_round = None
+    if current_user.role in STAFF:
+        round_id = (request.view_args or {}).get("round_id")
+        nav_round = db.session.get(Round, round_id) if round_id else None
+        if nav_round is None:
+            nav_round = db.session.scalar(select(Round).order_by(Round.opens_on.desc().nulls_last(),
+                                                                 Round.id.desc()).limit(1))
+    return {"unread_notifications": unread, "nav_round": nav_round}

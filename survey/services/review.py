@@ -1,0 +1,272 @@
+"""The working group's review: round tracker, comment threads, return/approve/reopen.
+
+Services flush; the route or command commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from questionnaires import overall_progress, progress
+
+from ..extensions import db
+from ..models import (
+    Answer,
+    Country,
+    Notification,
+    Response,
+    ResponseStatus,
+    ReviewComment,
+    Role,
+    Round,
+    StatusChange,
+    User,
+    utcnow,
+)
+from . import NotFound, SurveyError
+from .audit import record
+from .questionnaires import definition_of
+from .responses import transition
+
+MAX_COMMENT = 5000
+
+
+# ---------------------------------------------------------------- round tracker
+
+@dataclass
+class TrackerRow:
+    response: Response
+    country: Country
+    percent: int
+    answered: int
+    focal_points: list[User] = field(default_factory=list)
+    open_comments: int = 0
+
+    @property
+    def status(self) -> ResponseStatus:
+        return self.response.status
+
+
+@dataclass
+class Tracker:
+    round: Round
+    rows: list[TrackerRow]
+    counts: dict[ResponseStatus, int]
+    subregions: list[str]
+    days_to_closing: int | None
+    total: int
+
+
+def tracker(round_: Round, *, subregion: str | None = None,
+            status: ResponseStatus | None = None, today: dt.date | None = None) -> Tracker:
+    """Every member's response in the round, filtered; counts cover the filtered rows
+    by status (filters other than status), so the header answers "who owes what"."""
+    today = today or dt.date.today()
+    definition = definition_of(round_.questionnaire)
+    query = (select(Response, Country).join(Country, Response.country_id == Country.id)
+             .where(Response.round_id == round_.id).order_by(Country.subregion, Country.name)
+             .options(selectinload(Response.last_activity_by)))
+    pairs = db.session.execute(query).all()
+    subregions = sorted({c.subregion for _, c in pairs})
+    if subregion:
+        pairs = [(r, c) for r, c in pairs if c.subregion == subregion]
+    counts = {s: 0 for s in ResponseStatus}
+    for r, _ in pairs:
+        counts[r.status] += 1
+    total = len(pairs)
+    if status is not None:
+        pairs = [(r, c) for r, c in pairs if r.status is status]
+    response_ids = [r.id for r, _ in pairs]
+    values: dict[int, dict] = {rid: {} for rid in response_ids}
+    if response_ids:
+        for rid, qid, value in db.session.execute(
+                select(Answer.response_id, Answer.question_id, Answer.value)
+                .where(Answer.response_id.in_(response_ids))):
+            values[rid][qid] = value
+    focal: dict[int, list[User]] = {}
+    for user in db.session.scalars(select(User).where(
+            User.role == Role.FOCAL_POINT, User.active.is_(True),
+            User.country_id.in_([c.id for _, c in pairs])).order_by(User.display_name)):
+        focal.setdefault(user.country_id, []).append(user)
+    open_comments = dict(db.session.execute(
+        select(ReviewComment.response_id, func.count(ReviewComment.id))
+        .where(ReviewComment.response_id.in_(response_ids), ReviewComment.parent_id.is_(None),
+               ReviewComment.resolved_at.is_(None))
+        .group_by(ReviewComment.response_id)).all()) if response_ids else {}
+    rows = []
+    for r, c in pairs:
+        answers = values[r.id]
+        per_section = progress(definition, answers)
+        percent = overall_progress(per_section) if answers else 0
+        rows.append(TrackerRow(r, c, percent, sum(p.answered for p in per_section.values()),
+                               focal.get(c.id, []), open_comments.get(r.id, 0)))
+    days = (round_.closes_on - today).days if round_.closes_on else None
+    return Tracker(round_, rows, counts, subregions, days, total)
+
+
+# ---------------------------------------------------------------- comments
+
+@dataclass
+class Thread:
+    root: ReviewComment
+    replies: list[ReviewComment]
+
+    @property
+    def resolved(self) -> bool:
+        return self.root.resolved_at is not None
+
+
+def threads_of(response: Response) -> dict[str | None, list[Thread]]:
+    """Comment threads by question id (None = the whole submission), oldest first."""
+    comments = db.session.scalars(select(ReviewComment)
+                                  .where(ReviewComment.response_id == response.id)
+                                  .options(selectinload(ReviewComment.author))
+                                  .order_by(ReviewComment.created_at, ReviewComment.id)).all()
+    roots = {c.id: Thread(c, []) for c in comments if c.parent_id is None}
+    for c in comments:
+        if c.parent_id is not None and c.parent_id in roots:
+            roots[c.parent_id].replies.append(c)
+    out: dict[str | None, list[Thread]] = {}
+    for thread in roots.values():
+        out.setdefault(thread.root.question_id, []).append(thread)
+    return out
+
+
+def add_comment(response: Response, user: User, body: str, *, question_id: str | None = None,
+                parent_id: int | None = None) -> ReviewComment:
+    body = (body or "").strip()
+    if not body:
+        raise SurveyError("write a comment before sending it")
+    if len(body) > MAX_COMMENT:
+        raise SurveyError(f"a comment can be at most {MAX_COMMENT} characters")
+    parent = None
+    if parent_id is not None:
+        parent = db.session.get(ReviewComment, parent_id)
+        if parent is None or parent.response_id != response.id:
+            raise NotFound("the comment you reply to does not exist on this response")
+        if parent.parent_id is not None:  # replies attach to the thread's first comment
+            parent = db.session.get(ReviewComment, parent.parent_id)
+        question_id = parent.question_id
+    elif question_id:
+        if not definition_of(response.round.questionnaire).has_question(question_id):
+            raise SurveyError(f"unknown question '{question_id}'")
+    else:
+        question_id = None
+    comment = ReviewComment(response_id=response.id, question_id=question_id,
+                            parent_id=parent.id if parent else None, author_id=user.id, body=body)
+    db.session.add(comment)
+    db.session.flush()
+    if parent is not None and parent.resolved_at is not None:
+        parent.resolved_at = parent.resolved_by_id = None  # a reply reopens the thread
+    record("comment.add", "review_comment", user=user, entity_id=comment.id, response=response,
+           question_id=question_id, new=body)
+    if user.role is not Role.FOCAL_POINT:
+        notify_focal_points(response, f"New comment from the working group on "
+                            f"{response.round.name}", user)
+    return comment
+
+
+def resolve_comment(comment: ReviewComment, user: User, resolved: bool = True) -> ReviewComment:
+    root = comment if comment.parent_id is None else db.session.get(ReviewComment, comment.parent_id)
+    if resolved:
+        root.resolved_at, root.resolved_by_id = utcnow(), user.id
+    else:
+        root.resolved_at = root.resolved_by_id = None
+    record("comment.resolve" if resolved else "comment.reopen", "review_comment", user=user,
+           entity_id=root.id, response=db.session.get(Response, root.response_id),
+           question_id=root.question_id)
+    db.session.flush()
+    return root
+
+
+# ---------------------------------------------------------------- notifications
+
+def notify_focal_points(response: Response, message: str, actor: User | None = None) -> int:
+    """An in-app notification to every active focal point of the response's country."""
+    users = db.session.scalars(select(User).where(User.country_id == response.country_id,
+                                                  User.role == Role.FOCAL_POINT,
+                                                  User.active.is_(True))).all()
+    link = f"/responses/{response.id}/comments"
+    for user in users:
+        if actor is not None and user.id == actor.id:
+            continue
+        db.session.add(Notification(user_id=user.id, response_id=response.id, message=message,
+                                    link=link))
+    db.session.flush()
+    return len(users)
+
+
+def unread_notifications(user: User) -> list[Notification]:
+    return list(db.session.scalars(select(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))
+        .order_by(Notification.created_at.desc(), Notification.id.desc())))
+
+
+def mark_read(user: User, notification_id: int | None = None) -> int:
+    rows = unread_notifications(user)
+    now = utcnow()
+    count = 0
+    for n in rows:
+        if notification_id is None or n.id == notification_id:
+            n.read_at = now
+            count += 1
+    db.session.flush()
+    return count
+
+
+# ---------------------------------------------------------------- decisions
+
+def return_response(response: Response, user: User, reason: str) -> StatusChange | None:
+    """Send a submission back to the country with a comment; its focal points are told."""
+    reason = (reason or "").strip()
+    change = transition(response, ResponseStatus.RETURNED, user, reason)
+    if change is not None:
+        db.session.add(ReviewComment(response_id=response.id, author_id=user.id, body=reason))
+        notify_focal_points(response, f"Your response to {response.round.name} was returned "
+                            f"for changes: {reason[:200]}", user)
+    return change
+
+
+def approve_response(response: Response, user: User) -> StatusChange | None:
+    change = transition(response, ResponseStatus.APPROVED, user)
+    if change is not None:
+        notify_focal_points(response, f"Your response to {response.round.name} was approved.", user)
+    return change
+
+
+def reopen_response(response: Response, user: User, reason: str) -> StatusChange | None:
+    """An approved response goes back to the country (approved → returned), with a reason."""
+    if response.status is not ResponseStatus.APPROVED:
+        raise SurveyError("only an approved response can be reopened")
+    reason = (reason or "").strip()
+    if not reason:
+        raise SurveyError("give a reason when reopening an approved response")
+    change = transition(response, ResponseStatus.RETURNED, user, f"Reopened: {reason}")
+    response.publishable = False  # the profile may change; the country decides again
+    db.session.add(ReviewComment(response_id=response.id, author_id=user.id,
+                                 body=f"Reopened: {reason}"))
+    notify_focal_points(response, f"Your approved response to {response.round.name} was "
+                        f"reopened: {reason[:200]}", user)
+    return change
+
+
+def status_history(response: Response) -> list[StatusChange]:
+    return list(db.session.scalars(select(StatusChange)
+                                   .where(StatusChange.response_id == response.id)
+                                   .options(selectinload(StatusChange.by))
+                                   .order_by(StatusChange.at, StatusChange.id)))
+
+
+def set_publishable(response: Response, user: User, publishable: bool) -> None:
+    if publishable and response.status is not ResponseStatus.APPROVED:
+        raise SurveyError("only an approved profile can be made public")
+    if response.publishable == publishable:
+        return
+    response.publishable = publishable
+    record("response.publishable", "response", user=user, entity_id=response.id,
+           response=response, old=not publishable, new=publishable)
+    db.session.flush()
