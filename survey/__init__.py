@@ -32,18 +32,35 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     babel.init_app(app, locale_selector=select_locale)
 
-    from . import accounts, admin, auth, health, home, profile_views, questionnaire_views, review
+    from . import (
+        accounts,
+        admin,
+        answering,
+        auth,
+        health,
+        home,
+        profile_views,
+        questionnaire_views,
+        review,
+    )
     from .security import init_security
 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(questionnaire_views.bp)
+    app.register_blueprint(answering.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(profile_views.bp)
     init_security(app)
+
+    from . import account_tokens, analyst, api
+
+    app.register_blueprint(analyst.bp)
+    app.register_blueprint(account_tokens.bp)
+    app.register_blueprint(api.bp)
 
     from .templating import register_template_helpers
 

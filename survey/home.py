@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .access import STAFF
 from .extensions import db
-from .models import Country, Response, Round
+from .models import Country, Response, Role, Round
 from .services.rounds import latest_rounds
 
 bp = Blueprint("home", __name__)
@@ -17,6 +17,8 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @login_required
 def index():
+    if current_user.role is Role.FOCAL_POINT:
+        return redirect(url_for("answering.home"))  # their own country's questionnaires
     rounds = latest_rounds()
     query = (select(Response, Country).join(Country, Response.country_id == Country.id)
              .where(Response.round_id.in_([r.id for r in rounds]))
