@@ -91,29 +91,22 @@ def test_round_trip_restores_every_row_of_every_table(app, demo, tmp_path, empty
     assert after == before
 
 
-def test_sqlite_backup_restores_on_postgresql(app, demo, tmp_path, empty_postgres):
+def test_backup_restores_on_the_other_engine(app, demo, tmp_path, empty_sqlite, empty_postgres):
+    """The SQLite run restores onto PostgreSQL; the PostgreSQL run restores onto SQLite."""
     source = str(db.engine.url.render_as_string(hide_password=False))
-    if not source.startswith("sqlite"):
-        pytest.skip("this direction starts from the SQLite run of the test")
-    _round_trip(source, empty_postgres, tmp_path / "backup.zip")
-    assert _all_rows(empty_postgres) == _all_rows(source)
-    # Sequences follow the restored ids: the restored database takes new rows.
-    engine = sa.create_engine(empty_postgres)
-    with engine.begin() as conn:
-        new_id = conn.execute(sa.insert(AuditEvent.__table__).values(
-            action="test", entity="test", at=sa.func.now()).returning(AuditEvent.__table__.c.id)
-        ).scalar_one()
-        assert new_id == conn.scalar(sa.select(sa.func.max(AuditEvent.__table__.c.id)))
-        assert new_id > len(_all_rows(source)["audit_events"]) - 1
-    engine.dispose()
-
-
-def test_postgresql_backup_restores_on_sqlite(app, demo, tmp_path, empty_sqlite):
-    source = str(db.engine.url.render_as_string(hide_password=False))
-    if not source.startswith("postgresql"):
-        pytest.skip("this direction starts from the PostgreSQL run of the test")
-    _round_trip(source, empty_sqlite, tmp_path / "backup.zip")
-    assert _all_rows(empty_sqlite) == _all_rows(source)
+    target = empty_postgres if source.startswith("sqlite") else empty_sqlite
+    _round_trip(source, target, tmp_path / "backup.zip")
+    assert _all_rows(target) == _all_rows(source)
+    if target == empty_postgres:
+        # Sequences follow the restored ids: the restored database takes new rows.
+        engine = sa.create_engine(empty_postgres)
+        with engine.begin() as conn:
+            new_id = conn.execute(sa.insert(AuditEvent.__table__).values(
+                action="test", entity="test", at=sa.func.now())
+                .returning(AuditEvent.__table__.c.id)).scalar_one()
+            assert new_id == conn.scalar(sa.select(sa.func.max(AuditEvent.__table__.c.id)))
+            assert new_id > len(_all_rows(source)["audit_events"]) - 1
+        engine.dispose()
 
 
 def test_restore_refuses_a_database_that_is_not_empty(app, demo, tmp_path):
