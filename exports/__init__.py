@@ -1,1 +1,39 @@
-"""What analysts download: workbooks, CSV and the codebook, built from the tidy answers frame."""
+"""What analysts download: regional and per-country workbooks, tidy CSV, codebook.
+
+Plain Python over plain data: pandas frames and questionnaire definitions in,
+``bytes`` out. No Flask, no database; the app (``survey``) gathers the inputs.
+"""
+
+from .csvfiles import frame_csv, neutralise, sheets_zip, tidy_csv, tidy_csv_chunks
+from .model import (
+    MEMBER_COLUMNS,
+    STATUS_FILTER_LABELS,
+    STATUS_FILTERS,
+    STATUS_LABELS,
+    ExportInput,
+    ExportMeta,
+    is_unreviewed,
+)
+from .tables import DATA_COLUMNS, codebook_frame, median_rows, score_rows, tidy_table
+from .workbook import (
+    build_country_workbook,
+    build_regional_workbook,
+    write_changes,
+    write_codebook,
+    write_counts,
+    write_data,
+    write_overview,
+    write_pillar,
+    write_scores,
+)
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+__all__ = [
+    "DATA_COLUMNS", "ExportInput", "ExportMeta", "MEMBER_COLUMNS", "STATUS_FILTERS",
+    "STATUS_FILTER_LABELS", "STATUS_LABELS", "XLSX_MIMETYPE", "build_country_workbook",
+    "build_regional_workbook", "codebook_frame", "frame_csv", "is_unreviewed", "median_rows",
+    "neutralise", "score_rows", "sheets_zip", "tidy_csv", "tidy_csv_chunks", "tidy_table",
+    "write_changes", "write_codebook", "write_counts", "write_data", "write_overview",
+    "write_pillar", "write_scores",
+]

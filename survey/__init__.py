@@ -56,6 +56,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(profile_views.bp)
     init_security(app)
 
+    from . import account_tokens, analyst, api
+
+    app.register_blueprint(analyst.bp)
+    app.register_blueprint(account_tokens.bp)
+    app.register_blueprint(api.bp)
+
     from .templating import register_template_helpers
 
     register_template_helpers(app)

@@ -78,3 +78,22 @@ def roles_required(*roles: Role) -> Callable:
             return view(*args, **kwargs)
         return wrapped
     return decorator
+
+
+# -- exports (issue 6) --------------------------------------------------------------
+EXPORTERS = frozenset({Role.REVIEWER, Role.ANALYST, Role.ADMIN})
+
+
+def can_export_regional(user: User) -> bool:
+    """Regional workbooks and tidy data cover every member: staff only."""
+    return bool(user.is_authenticated and user.is_active and user.role in EXPORTERS)
+
+
+def can_export_country(user: User, country_id: int) -> bool:
+    """A country's own workbook: staff, or that country's focal points."""
+    return can_see_country(user, country_id)
+
+
+def can_see_export_job(user: User, job) -> bool:
+    """An export job's file belongs to whoever asked for it."""
+    return bool(user.is_authenticated and user.is_active and job.user_id == user.id)

@@ -237,6 +237,13 @@ def profile(iso3: str, round_name: str, out: str) -> None:
         handle.write(html)
     click.echo(f"Wrote the profile of {country.name} for '{round_.name}' to {out} "
                f"({len(html.encode()):,} bytes).")
+def _register_subgroups() -> None:
+    from .export_cli import export_group
+
+    cli.add_command(export_group)
+
+
+_register_subgroups()
 
 
 def main() -> None:

@@ -7,6 +7,8 @@ Answers hidden by skip logic are left out: they do not count anywhere.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import groupby
+from operator import itemgetter
 
 import pandas as pd
 from sqlalchemy import select
@@ -30,48 +32,72 @@ def answers_frame(round_ids: Iterable[int] | None = None,
                   country_ids: Iterable[int] | None = None,
                   language: str | None = None) -> pd.DataFrame:
     """Tidy answers for the given rounds, statuses and countries (one query)."""
+    # Plain columns, not ORM entities: selecting Round would drag its questionnaire's whole
+    # definition JSON along on every answer row (parsed once per row), and Answer objects
+    # cost far more memory than tuples at the size of ten rounds of two hundred members.
     editor = aliased(User)
-    query = (select(Answer, Response.id, Response.status, Round, Country, editor.display_name)
+    query = (select(Answer.question_id, Answer.value, Answer.evidence, Answer.carried_over,
+                    Answer.updated_at, Response.id, Response.status, Round.id, Round.name,
+                    Country.name, Country.iso3, Country.subregion, editor.display_name)
              .join(Response, Answer.response_id == Response.id)
              .join(Round, Response.round_id == Round.id)
              .join(Country, Response.country_id == Country.id)
              .outerjoin(editor, Answer.updated_by_id == editor.id)
              .order_by(Round.id, Country.iso3, Answer.id))
     if round_ids is not None:
-        query = query.where(Response.round_id.in_(list(round_ids)))
+        round_ids = list(round_ids)
+        query = query.where(Response.round_id.in_(round_ids))
     if statuses is not None:
         query = query.where(Response.status.in_(list(statuses)))
     if country_ids is not None:
         query = query.where(Response.country_id.in_(list(country_ids)))
-    rows = db.session.execute(query).all()
-
-    by_response: dict[int, list] = {}
-    for row in rows:
-        by_response.setdefault(row[1], []).append(row)
-    records = []
-    for response_rows in by_response.values():
-        round_ = response_rows[0][3]
-        definition = definition_of(round_.questionnaire)
-        values = {r[0].question_id: r[0].value for r in response_rows}
+    round_query = select(Round)
+    if round_ids is not None:
+        round_query = round_query.where(Round.id.in_(round_ids))
+    definitions = {rnd.id: definition_of(rnd.questionnaire)
+                   for rnd in db.session.scalars(round_query)}
+    # Streamed in batches; a response's answers arrive together (ordered by round, country).
+    rows = db.session.execute(query.execution_options(yield_per=5000))
+    by_response = (list(group) for _rid, group in groupby(rows, key=itemgetter(5)))
+    # Column by column: a dict per answer would cost several times the memory at scale.
+    columns: dict[str, list] = {name: [] for name in COLUMNS}
+    append = {name: columns[name].append for name in COLUMNS}
+    # Per question, once: the question, its type object and its text in ``language``.
+    about: dict[tuple[int, str], tuple] = {}
+    for response_rows in by_response:
+        round_id = response_rows[0][7]
+        definition = definitions[round_id]
+        values = {r[0]: r[1] for r in response_rows}
         visible = relevance(definition, values)
-        for answer, response_id, status, rnd, country, editor_name in response_rows:
-            if not definition.has_question(answer.question_id) or not visible[answer.question_id]:
-                continue
-            q = definition.question(answer.question_id)
-            value = answer.value
+        for (question_id, value, evidence, carried_over, updated_at, response_id, status,
+             round_id, round_name, country, iso3, subregion, editor_name) in response_rows:
+            if not visible.get(question_id):
+                continue  # hidden by skip logic, or not a question of this version
+            known = about.get((round_id, question_id))
+            if known is None:
+                q = definition.question(question_id)
+                known = about[(round_id, question_id)] = (q, q.kind, q.label.get(language))
+            q, kind, label = known
             special = isinstance(value, str) and value in SPECIAL_CODES
-            records.append({
-                "round": rnd.name, "round_id": rnd.id, "country": country.name,
-                "iso3": country.iso3, "subregion": country.subregion,
-                "response_id": response_id, "status": status.value, "pillar": q.section_id,
-                "question_id": q.id, "question": q.label.get(language), "type": q.type,
-                "value_code": value if special else q.kind.codes(q, value),
-                "value_label": q.display(value, language),
-                "value_number": None if special else q.kind.number(q, value),
-                "value": value, "evidence": answer.evidence,
-                "carried_over": answer.carried_over, "updated_at": answer.updated_at,
-                "updated_by": editor_name,
-            })
-    frame = pd.DataFrame.from_records(records, columns=COLUMNS)
+            append["round"](round_name)
+            append["round_id"](round_id)
+            append["country"](country)
+            append["iso3"](iso3)
+            append["subregion"](subregion)
+            append["response_id"](response_id)
+            append["status"](status.value)
+            append["pillar"](q.section_id)
+            append["question_id"](question_id)
+            append["question"](label)
+            append["type"](q.type)
+            append["value_code"](value if special else kind.codes(q, value))
+            append["value_label"](kind.display(q, value, language))
+            append["value_number"](None if special else kind.number(q, value))
+            append["value"](value)
+            append["evidence"](evidence)
+            append["carried_over"](carried_over)
+            append["updated_at"](updated_at)
+            append["updated_by"](editor_name)
+    frame = pd.DataFrame(columns, columns=COLUMNS)
     frame["value_number"] = pd.to_numeric(frame["value_number"], errors="coerce")
     return frame

@@ -12,7 +12,7 @@ from profiles import OVERALL, score_chart_svg
 from .access import STAFF, can_mark_publishable, can_see_profile, roles_required
 from .extensions import db
 from .models import Country, Response, ResponseStatus, Round
-from .services import SurveyError
+from .services import NotFound, SurveyError
 from .services import profiles as profile_service
 from .services import review as review_service
 
@@ -25,6 +25,13 @@ def _round_country(round_id: int, iso3: str) -> tuple[Round, Country]:
     if round_ is None or country is None:
         abort(404)
     return round_, country
+
+
+def _response_or_404(round_: Round, country: Country) -> Response:
+    try:
+        return profile_service.response_of(round_, country)
+    except NotFound:
+        abort(404)
 
 
 def render_profile(round_: Round, country: Country, *, template: str = "profiles/show.html",
@@ -42,7 +49,7 @@ def profile(round_id: int, iso3: str):
     round_, country = _round_country(round_id, iso3)
     if not can_see_profile(current_user, country.id):
         abort(403)
-    response = profile_service.response_of(round_, country)
+    response = _response_or_404(round_, country)
     return render_profile(round_, country, response=response,
                           can_publish=can_mark_publishable(current_user, response),
                           staff=current_user.role in STAFF)
@@ -52,7 +59,7 @@ def profile(round_id: int, iso3: str):
 @login_required
 def publishable(round_id: int, iso3: str):
     round_, country = _round_country(round_id, iso3)
-    response = profile_service.response_of(round_, country)
+    response = _response_or_404(round_, country)
     if not can_mark_publishable(current_user, response):
         abort(403)
     wanted = request.form.get("publishable") == "1"

@@ -232,6 +232,12 @@ def make_user(seeded):
 
 def login_as(client: FlaskClient, user) -> None:
     """Log a user in directly (for tests that are not about the login form)."""
+    from flask import g, has_app_context
+
+    if has_app_context():
+        # Requests reuse the test's app context, so Flask-Login's cached user in ``g``
+        # would outlive a switch of user within one test: forget it.
+        g.pop("_login_user", None)
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True

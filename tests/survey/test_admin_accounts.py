@@ -136,13 +136,13 @@ def test_an_invitation_link_is_not_a_reset_link(app, demo):
 def test_deactivation_ends_open_sessions_at_once(app, demo):
     focal = app.test_client()
     assert _log_in(focal, "focal.fji@example.org", demo["focal.fji@example.org"]).status_code == 302
-    assert focal.get("/").status_code == 200
+    assert focal.get("/my-country").status_code == 200
     admin_client = app.test_client()
     _admin(admin_client)
     user = db.session.scalar(select(User).where(User.email == "focal.fji@example.org"))
     page = admin_client.post(f"/admin/users/{user.id}/deactivate", follow_redirects=True)
     assert "is deactivated; any open session has ended" in page.get_data(as_text=True)
-    following = focal.get("/")
+    following = focal.get("/my-country")
     assert following.status_code == 302 and "/login" in following.headers["Location"]
     assert _log_in(app.test_client(), "focal.fji@example.org",
                    demo["focal.fji@example.org"]).status_code == 401

@@ -151,3 +151,19 @@ def test_cli_writes_one_self_contained_profile(runner, demo, tmp_path):
     assert bad.exit_code == 1 and "unknown country code 'XXX'" in bad.output
     bad = runner.invoke(cli, args=["profile", "MYS", "--round", "nope", "--out", str(out)])
     assert bad.exit_code == 1 and "no round named 'nope'" in bad.output
+
+
+def test_country_without_a_response_in_the_round_is_404(client, demo):
+    from survey.models import Country
+
+    db.session.add(Country(iso3="XKX", name="Newcomer", subregion="Pacific"))
+    db.session.commit()
+    as_user(client, "reviewer@example.org")
+    assert client.get(f"/rounds/{round_named().id}/profiles/XKX").status_code == 404
+
+
+def test_public_list_is_linked_for_logged_out_visitors(client, demo):
+    page = client.get("/login").get_data(as_text=True)
+    assert 'href="/public/profiles"' in page
+    assert "No country has published its profile yet." in client.get("/public/profiles").get_data(
+        as_text=True)

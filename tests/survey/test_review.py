@@ -148,8 +148,10 @@ def test_focal_point_is_notified_and_sees_unread_count(client, demo, make_user):
     note = db.session.scalar(select(Notification).where(Notification.user_id == focal.id))
     assert "returned" in note.message and note.link == f"/responses/{response.id}/comments"
     login_as(client, focal)
-    home = client.get("/").get_data(as_text=True)
+    home = client.get("/", follow_redirects=True).get_data(as_text=True)
     assert "1 new notification" in home
+    assert f'href="/responses/{response.id}/comments"' in home           # the focal point's own menu
+    assert "Round tracker" not in home
     listing = client.get("/notifications").get_data(as_text=True)
     assert "Check figures." in listing
     opened = client.post("/notifications/read", data={"id": note.id, "link": note.link})
@@ -293,3 +295,46 @@ def test_the_comment_macro_renders_threads_for_one_question(app, demo):
             response=phl, threads=threads_of(phl))
     assert "Cite the law &lt;please&gt;" in html
     assert 'name="parent_id"' in html and "Mark resolved" in html and 'name="next" value="/x"' in html
+
+
+def _count_queries(app, fn) -> int:
+    from sqlalchemy import event
+
+    seen = []
+
+    def count(*args):
+        seen.append(1)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        fn()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_pages_do_not_query_per_row(app, client, demo):
+    """The tracker lists 45 members and the review page 69 questions: queries stay flat."""
+    from survey.services.review import add_comment
+
+    as_user(client, REVIEWER)
+    rnd = round_named()
+    phl = response_of("PHL")
+    for qid in ("leg_tip_offence", "leg_ml_offence", "op_fiu", "coop_mla_sent"):
+        add_comment(phl, user(REVIEWER), f"Check {qid}", question_id=qid)
+    db.session.commit()
+    tracker = _count_queries(app, lambda: client.get(f"/rounds/{rnd.id}/tracker"))
+    review = _count_queries(app, lambda: client.get(f"/responses/{phl.id}/review"))
+    assert tracker <= 15, tracker
+    assert review <= 20, review
+
+
+def test_admin_may_reopen_an_approved_response(client, demo):
+    as_user(client, "admin@example.org")
+    response = response_of("AUS")
+    page = client.post(f"/responses/{response.id}/reopen", data={"reason": "Wrong year given"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "the response is now returned" in page and "Reopened: Wrong year given" in page
+    db.session.refresh(response)
+    assert response.status is ResponseStatus.RETURNED

@@ -1,0 +1,102 @@
+"""CSV files: the tidy long table, and a zip of one CSV per workbook sheet.
+
+A CSV cell carries no type, so a spreadsheet opening the file would evaluate an
+answer like ``=HYPERLINK(...)``. Text cells that start with ``=``, ``+``, ``-``,
+``@``, tab or carriage return (and are not plain numbers) get a leading
+apostrophe, the convention spreadsheets read as "this is text".
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+
+import pandas as pd
+
+from .model import ExportInput, Progress
+from .tables import (
+    changes_tables,
+    codebook_table,
+    counts_tables,
+    data_table,
+    overview_tables,
+    pillar_tables,
+    pillar_title,
+    scores_tables,
+    tidy_table,
+)
+from .workbook import regional_title
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
+BOM = "\ufeff"
+
+
+def neutralise(value: object) -> object:
+    """Text that a spreadsheet would read as a formula, made inert."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for col in out.columns:
+        dtype = out[col].dtype
+        if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+            out[col] = out[col].map(neutralise, na_action="ignore")
+    return out
+
+
+def frame_csv(frame: pd.DataFrame, *, bom: bool = False) -> bytes:
+    text = safe_frame(frame).to_csv(index=False, lineterminator="\r\n",
+                                    date_format="%Y-%m-%dT%H:%M:%S")
+    return ((BOM if bom else "") + text).encode("utf-8")
+
+
+def tidy_csv(data: ExportInput, *, bom: bool = False) -> bytes:
+    """The tidy long table as UTF-8 CSV (a BOM helps Excel pick UTF-8)."""
+    return frame_csv(tidy_table(data), bom=bom)
+
+
+def tidy_csv_chunks(frame: pd.DataFrame, *, chunk_rows: int = 2000, bom: bool = False
+                    ) -> Iterator[bytes]:
+    """The same CSV, in pieces, for streaming a large answer set over HTTP."""
+    if bom:
+        yield BOM.encode("utf-8")
+    safe = safe_frame(frame)
+    for start in range(0, max(len(safe), 1), chunk_rows):
+        part = safe.iloc[start:start + chunk_rows]
+        yield part.to_csv(index=False, header=start == 0, lineterminator="\r\n",
+                          date_format="%Y-%m-%dT%H:%M:%S").encode("utf-8")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "sheet"
+
+
+def sheets_zip(data: ExportInput, *, bom: bool = True, progress: Progress | None = None) -> bytes:
+    """A zip holding one CSV per sheet (and per table where a sheet has several)."""
+    files: list[tuple[str, pd.DataFrame]] = []
+    title = regional_title(data)
+    for table in overview_tables(data, title):
+        files.append((f"01-overview-{_slug(table.name)}", table.frame))
+    scores, medians = scores_tables(data)
+    files += [("02-scores", scores.frame), ("02-scores-medians", medians.frame)]
+    for n, (section, table) in enumerate(pillar_tables(data), start=1):
+        files.append((f"03-pillar{n}-{_slug(pillar_title(section, data.meta.language))}", table.frame))
+    counts, totals = counts_tables(data)
+    files += [("04-counts", counts.frame), ("04-counts-totals", totals.frame)]
+    for table in changes_tables(data):
+        files.append((f"05-changes-{_slug(table.name)}", table.frame))
+    files.append(("06-data", data_table(data).frame))
+    files.append(("07-codebook", codebook_table(data.definition, data.meta.language).frame))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for i, (name, frame) in enumerate(files, start=1):
+            archive.writestr(f"{name}.csv", frame_csv(frame, bom=bom))
+            if progress:
+                progress(int(100 * i / len(files)))
+    return buffer.getvalue()

@@ -1,0 +1,94 @@
+"""What an export is built from: plain data handed over by the app (or a notebook).
+
+Nothing here touches Flask or a database. ``answers`` is the tidy frame from
+``survey.frames.answers_frame`` (one row per relevant answer); ``members`` lists
+every member response of the round(s) in scope, whatever its status, so the
+overview can say who is in and who is not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from questionnaires import Definition
+
+# Status filters offered to analysts. "all" is every response someone has started:
+# a member that has not begun has nothing to show beyond its status on the Overview.
+STATUS_FILTERS: dict[str, tuple[str, ...] | None] = {
+    "approved": ("approved",),
+    "submitted": ("submitted", "approved"),
+    "all": ("in_progress", "submitted", "returned", "approved"),
+}
+STATUS_FILTER_LABELS = {
+    "approved": "Approved responses only (reviewed by the working group)",
+    "submitted": "Submitted and approved responses (includes UNREVIEWED submissions)",
+    "all": "All responses, including drafts (UNREVIEWED: not checked by the working group)",
+}
+STATUS_LABELS = {
+    "not_started": "Not started", "in_progress": "In progress", "submitted": "Submitted",
+    "returned": "Returned", "approved": "Approved",
+}
+MEMBER_COLUMNS = ["round", "country", "iso3", "subregion", "status", "submitted_at",
+                  "approved_at", "response_id"]
+
+Progress = Callable[[int], None]
+
+
+def is_unreviewed(status_filter: str) -> bool:
+    return status_filter != "approved"
+
+
+@dataclass(frozen=True)
+class ExportMeta:
+    """Who asked for what, and when; shown on the Overview sheet and in file properties."""
+
+    rounds: tuple[str, ...]
+    questionnaire: str
+    generated_at: dt.datetime
+    generated_by: str
+    status_filter: str = "approved"
+    subregion: str | None = None
+    country: str | None = None
+    previous_round: str | None = None
+    language: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.status_filter not in STATUS_FILTERS:
+            raise ValueError(f"unknown status filter {self.status_filter!r}")
+
+    @property
+    def round_label(self) -> str:
+        return ", ".join(self.rounds) if self.rounds else "(none)"
+
+
+@dataclass
+class ExportInput:
+    """Everything one export needs. ``definitions`` maps round name to its questionnaire."""
+
+    answers: pd.DataFrame
+    members: pd.DataFrame
+    definitions: Mapping[str, Definition]
+    meta: ExportMeta
+    previous_answers: pd.DataFrame | None = None
+    previous_members: pd.DataFrame | None = None
+    previous_definition: Definition | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def definition(self) -> Definition:
+        """The questionnaire that lays out the columns: the newest round's."""
+        if self.meta.rounds and self.meta.rounds[-1] in self.definitions:
+            return self.definitions[self.meta.rounds[-1]]
+        return next(iter(self.definitions.values()))
+
+    def included_members(self) -> pd.DataFrame:
+        """Members whose status passes the filter: the rows of the summary sheets."""
+        allowed = STATUS_FILTERS[self.meta.status_filter]
+        members = self.members
+        if allowed is not None:
+            members = members[members["status"].isin(allowed)]
+        return members.reset_index(drop=True)

@@ -1,0 +1,448 @@
+"""The contents of every sheet as pandas frames, before any file format.
+
+The workbook writer and the CSV zip both start here, so an xlsx sheet and its CSV
+twin always hold the same figures. Column names are the headers people read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from questionnaires import Definition, Question, Section, score_response
+
+from .model import STATUS_LABELS, ExportInput
+
+REGION = "All members (regional)"
+ID_COLUMNS = ["Round", "Country", "ISO3", "Sub-region", "Status"]
+DATA_COLUMNS = ["Round", "Country", "ISO3", "Sub-region", "Pillar", "Question id", "Question",
+                "Value code", "Value label", "Numeric value", "Evidence", "Status", "Last changed"]
+NUMERIC_TYPES = ("integer", "decimal", "percentage")
+
+
+@dataclass
+class Table:
+    """One Excel table: a frame plus how to show it."""
+
+    name: str                      # Excel table name (letters, digits, underscores)
+    frame: pd.DataFrame
+    title: str | None = None       # a bold line above the table
+    formats: dict[str, str] = field(default_factory=dict)   # column -> format key
+    widths: dict[str, float] = field(default_factory=dict)  # column -> width
+    question_ids: list[str | None] | None = None  # a row of ids above the header
+    colour_scale: list[str] = field(default_factory=list)   # columns scored 0..100
+    wrap: bool = True              # wrap long texts (wide columns); off for the long data table
+
+
+# -- helpers -----------------------------------------------------------------
+
+def _text(value: Any) -> Any:
+    """pandas' missing strings (NaN, NA) become None."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if value is pd.NA:
+        return None
+    return value
+
+
+def answers_by_response(answers: pd.DataFrame) -> dict[int, dict[str, Any]]:
+    out: dict[int, dict[str, Any]] = {}
+    for rid, qid, value in zip(answers["response_id"], answers["question_id"], answers["value"]):
+        out.setdefault(int(rid), {})[qid] = value
+    return out
+
+
+def unique_headers(names: Iterable[str], ids: Iterable[str]) -> list[str]:
+    """Excel table headers must be unique (case-insensitive) and not empty."""
+    seen: set[str] = set()
+    out = []
+    for name, qid in zip(names, ids):
+        header = " ".join((name or qid).split())[:200] or qid  # one line, within Excel's limit
+        if header.lower() in seen:
+            header = f"{header} ({qid})"
+        seen.add(header.lower())
+        out.append(header)
+    return out
+
+
+def pillar_title(section: Section, language: str | None) -> str:
+    return section.short_title.get(language) or section.title.get(language) or section.id
+
+
+def _member_ids(members: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Round": members["round"].to_numpy(), "Country": members["country"].to_numpy(),
+        "ISO3": members["iso3"].to_numpy(), "Sub-region": members["subregion"].to_numpy(),
+        "Status": [STATUS_LABELS.get(s, s) for s in members["status"]],
+    })
+
+
+def _ordered(members: pd.DataFrame, rounds: tuple[str, ...]) -> pd.DataFrame:
+    order = {name: i for i, name in enumerate(rounds)}
+    members = members.assign(_r=members["round"].map(order).fillna(len(order)))
+    return members.sort_values(["_r", "subregion", "country"], kind="stable").drop(columns="_r") \
+        .reset_index(drop=True)
+
+
+# -- scores --------------------------------------------------------------------
+
+def score_rows(data: ExportInput, members: pd.DataFrame,
+               answers: pd.DataFrame) -> pd.DataFrame:
+    """Pillar scores and overall per member response (None: not enough answers)."""
+    values = answers_by_response(answers)
+    layout = data.definition
+    language = data.meta.language
+    columns = [pillar_title(p, language) for p in layout.pillars] + ["Overall"]
+    rows = []
+    for rnd, rid in zip(members["round"], members["response_id"]):
+        definition = data.definitions.get(rnd, layout)
+        result = response_score(data, int(rid), definition, values.get(int(rid), {}))
+        row = [result.pillars[p.id].score if p.id in result.pillars else None
+               for p in layout.pillars]
+        rows.append(row + [result.overall])
+    frame = pd.DataFrame(rows, columns=columns, dtype="float64")
+    return pd.concat([_member_ids(members), frame], axis=1)
+
+
+def response_score(data: ExportInput, response_id: int, definition: Definition,
+                   values: dict[str, Any]):
+    """``score_response`` once per response and export (Scores and Changes both need it)."""
+    cache = data.extra.setdefault("scores", {})
+    if response_id not in cache:
+        cache[response_id] = score_response(definition, values)
+    return cache[response_id]
+
+
+def median_rows(scores: pd.DataFrame, value_columns: list[str],
+                rounds: tuple[str, ...]) -> pd.DataFrame:
+    """Regional and sub-regional medians per round, over the members that have a value."""
+    rows = []
+    for rnd in rounds:
+        in_round = scores[scores["Round"] == rnd]
+        groups = [(REGION, in_round)] + [
+            (name, part) for name, part in in_round.groupby("Sub-region", sort=True)]
+        for name, part in groups:
+            row = {"Round": rnd, "Group": name, "Members": len(part)}
+            for col in value_columns:
+                row[col] = round(float(part[col].median()), 2) if part[col].notna().any() else None
+            rows.append(row)
+    return pd.DataFrame(rows, columns=["Round", "Group", "Members", *value_columns])
+
+
+def scores_tables(data: ExportInput) -> list[Table]:
+    members = _ordered(data.included_members(), data.meta.rounds)
+    scores = score_rows(data, members, data.answers)
+    score_cols = list(scores.columns[len(ID_COLUMNS):])
+    medians = median_rows(scores, score_cols, data.meta.rounds)
+    medians[score_cols] = medians[score_cols].astype("float64")
+    fmt = dict.fromkeys(score_cols, "score")
+    return [
+        Table("Scores", scores, formats=fmt, colour_scale=score_cols,
+              widths={"Country": 26, "Sub-region": 18}),
+        Table("Medians", medians, title="Regional and sub-regional medians (members with a score)",
+              formats=fmt, colour_scale=score_cols, widths={"Group": 26}),
+    ]
+
+
+# -- one sheet per pillar ------------------------------------------------------
+
+def answer_grid(data: ExportInput, questions: list[Question], members: pd.DataFrame,
+                answers: pd.DataFrame, *, numbers_only: bool = False) -> pd.DataFrame:
+    """A row per member response, a column per question: readable labels, numbers as numbers."""
+    language = data.meta.language
+    wanted = {q.id: q for q in questions}
+    cells: dict[int, dict[str, Any]] = {}
+    sub = answers[answers["question_id"].isin(list(wanted))]
+    for rid, qid, value, number in zip(sub["response_id"], sub["question_id"], sub["value"],
+                                       sub["value_number"]):
+        q = wanted[qid]
+        if numbers_only:
+            cell = None if number != number else float(number)
+        else:
+            cell = q.kind.cell(q, value, language)
+        cells.setdefault(int(rid), {})[qid] = cell
+    headers = unique_headers([q.label.get(language) for q in questions], [q.id for q in questions])
+    grid = [[cells.get(int(rid), {}).get(q.id) for q in questions] for rid in members["response_id"]]
+    frame = pd.DataFrame(grid, columns=headers, dtype="float64" if numbers_only else object)
+    return pd.concat([_member_ids(members), frame], axis=1)
+
+
+def pillar_tables(data: ExportInput) -> list[tuple[Section, Table]]:
+    members = _ordered(data.included_members(), data.meta.rounds)
+    out = []
+    for n, section in enumerate(data.definition.pillars, start=1):
+        questions = list(section.questions)
+        grid = answer_grid(data, questions, members, data.answers)
+        formats = {}
+        for q, header in zip(questions, grid.columns[len(ID_COLUMNS):]):
+            if q.type in NUMERIC_TYPES:
+                formats[header] = "decimal" if q.type != "integer" else "integer"
+            elif q.type == "year":
+                formats[header] = "year"
+        out.append((section, Table(f"Pillar{n}_{section.id}"[:250], grid, formats=formats,
+                                   question_ids=[None] * len(ID_COLUMNS) + [q.id for q in questions],
+                                   widths={"Country": 26, "Sub-region": 18})))
+    return out
+
+
+# -- counts ------------------------------------------------------------------
+
+def count_questions(definition: Definition) -> list[Question]:
+    return [q for q in definition.questions if q.type in NUMERIC_TYPES]
+
+
+def counts_tables(data: ExportInput) -> list[Table]:
+    members = _ordered(data.included_members(), data.meta.rounds)
+    questions = count_questions(data.definition)
+    grid = answer_grid(data, questions, members, data.answers, numbers_only=True)
+    value_cols = list(grid.columns[len(ID_COLUMNS):])
+    percentages = [col for q, col in zip(questions, value_cols) if q.type == "percentage"]
+    summary_rows = []
+    for rnd in data.meta.rounds:
+        in_round = grid[grid["Round"] == rnd]
+        groups = [(REGION, in_round)] + list(in_round.groupby("Sub-region", sort=True))
+        for name, part in groups:
+            values = part[value_cols]
+            totals = values.sum(min_count=1)  # nobody reporting: blank, not zero
+            totals[percentages] = None  # a sum of percentages means nothing
+            for statistic, figures in (("Total", totals), ("Median", values.median()),
+                                       ("Members reporting", values.notna().sum())):
+                row: dict[str, Any] = {"Round": rnd, "Group": name, "Statistic": statistic}
+                row.update({col: figures[col] for col in value_cols})
+                summary_rows.append(row)
+    summary = pd.DataFrame(summary_rows, columns=["Round", "Group", "Statistic", *value_cols])
+    summary[value_cols] = summary[value_cols].astype("float64")
+    formats = {col: ("integer" if q.type == "integer" else "decimal")
+               for q, col in zip(questions, value_cols)}
+    ids = [q.id for q in questions]
+    return [
+        Table("Counts", grid, formats=formats, question_ids=[None] * len(ID_COLUMNS) + ids,
+              widths={"Country": 26, "Sub-region": 18}),
+        Table("CountTotals", summary, title="Sub-regional and regional totals and medians",
+              formats={**formats, "Members reporting": "integer"},
+              question_ids=[None, None, None] + ids, widths={"Group": 26}),
+    ]
+
+
+# -- changes -------------------------------------------------------------------
+
+def changes_tables(data: ExportInput) -> list[Table]:
+    """Score and answer changes for members in both this round and the previous one."""
+    if (data.previous_answers is None or data.previous_members is None
+            or data.previous_definition is None or len(data.meta.rounds) != 1):
+        return []
+    language = data.meta.language
+    current_members = _ordered(data.included_members(), data.meta.rounds)
+    previous_members = data.previous_members
+    from .model import STATUS_FILTERS
+
+    allowed = STATUS_FILTERS[data.meta.status_filter]
+    if allowed is not None:
+        previous_members = previous_members[previous_members["status"].isin(allowed)]
+    prev_by_iso = {iso: int(rid) for iso, rid in zip(previous_members["iso3"],
+                                                     previous_members["response_id"])}
+    current = current_members[current_members["iso3"].isin(list(prev_by_iso))].reset_index(drop=True)
+    definition = data.definition
+    prev_def = data.previous_definition
+    now_values = answers_by_response(data.answers)
+    then_values = answers_by_response(data.previous_answers)
+
+    score_rows_out, answer_rows = [], []
+    for country, iso3, subregion, rid in zip(current["country"], current["iso3"],
+                                             current["subregion"], current["response_id"]):
+        now = now_values.get(int(rid), {})
+        then = then_values.get(prev_by_iso[iso3], {})
+        now_score = response_score(data, int(rid), definition, now)
+        then_score = score_response(prev_def, then)
+        for p in definition.pillars:
+            before = then_score.pillars[p.id].score if p.id in then_score.pillars else None
+            after = now_score.pillars[p.id].score
+            score_rows_out.append([country, iso3, subregion, pillar_title(p, language), before, after,
+                                   None if before is None or after is None else round(after - before, 1)])
+        before, after = then_score.overall, now_score.overall
+        score_rows_out.append([country, iso3, subregion, "Overall", before, after,
+                               None if before is None or after is None else round(after - before, 1)])
+        for q in definition.questions:
+            if not prev_def.has_question(q.id):
+                continue
+            if then.get(q.id) == now.get(q.id):
+                continue  # same stored value: same answer (labels are only made for changes)
+            old_q = prev_def.question(q.id)
+            old = old_q.display(then.get(q.id), language) if q.id in then else ""
+            new = q.display(now.get(q.id), language) if q.id in now else ""
+            if old != new:
+                answer_rows.append([country, iso3, subregion, q.section_id, q.id,
+                                    q.label.get(language), old or None, new or None])
+    scores = pd.DataFrame(score_rows_out, columns=[
+        "Country", "ISO3", "Sub-region", "Pillar", "Previous score", "Current score", "Change"])
+    for col in ("Previous score", "Current score", "Change"):
+        scores[col] = scores[col].astype("float64")
+    answers = pd.DataFrame(answer_rows, columns=[
+        "Country", "ISO3", "Sub-region", "Pillar", "Question id", "Question",
+        "Previous answer", "Current answer"])
+    return [
+        Table("ScoreChanges", scores, title=f"Scores against {data.meta.previous_round}",
+              formats={"Previous score": "score", "Current score": "score", "Change": "change"},
+              widths={"Country": 26, "Sub-region": 18}),
+        Table("AnswerChanges", answers, title="Answers that changed",
+              widths={"Country": 26, "Question": 60, "Previous answer": 40, "Current answer": 40}),
+    ]
+
+
+# -- data (tidy) -----------------------------------------------------------------
+
+def tidy_table(data: ExportInput) -> pd.DataFrame:
+    """The tidy long table: one row per answer of the included member responses."""
+    included = set(int(r) for r in data.included_members()["response_id"])
+    answers = data.answers
+    answers = answers[answers["response_id"].isin(included)]
+    # Whole columns, not copies to NumPy objects: at ten rounds of two hundred members the
+    # table is large, and pandas shares the answer frame's data.
+    table = pd.DataFrame({
+        "Round": answers["round"], "Country": answers["country"], "ISO3": answers["iso3"],
+        "Sub-region": answers["subregion"], "Pillar": answers["pillar"],
+        "Question id": answers["question_id"], "Question": answers["question"],
+        "Value code": answers["value_code"], "Value label": answers["value_label"],
+        "Numeric value": answers["value_number"].astype("float64"),
+        "Evidence": answers["evidence"],
+        "Status": answers["status"].map(STATUS_LABELS).fillna(answers["status"]),
+        "Last changed": pd.to_datetime(answers["updated_at"]),
+    }, columns=DATA_COLUMNS)
+    return table.reset_index(drop=True)
+
+
+def data_table(data: ExportInput) -> Table:
+    return Table("Data", tidy_table(data), formats={"Numeric value": "decimal",
+                                                     "Last changed": "datetime"},
+                 widths={"Round": 24, "Country": 22, "Question": 50, "Value label": 36,
+                         "Evidence": 40, "Last changed": 18}, wrap=False)
+
+
+# -- codebook ----------------------------------------------------------------------
+
+def _scoring_text(q: Question) -> str:
+    if not q.scored:
+        return "Not scored"
+    parts = [f"weight {q.weight:g}"]
+    if q.type in NUMERIC_TYPES and q.bands:
+        bands = []
+        for band in q.bands:
+            bands.append(f"up to {band.max:g} → {band.points:g}" if band.max is not None
+                         else f"more → {band.points:g}")
+        parts.append("bands: " + "; ".join(bands))
+    else:
+        points = [(code, pts) for code, _label, pts in q.kind.options(q)] \
+            if hasattr(q.kind, "options") else []
+        shown = [f"{code} = {pts:g}" for code, pts in points if pts is not None]
+        if shown:
+            parts.append("points: " + ", ".join(shown))
+        if q.max_points:
+            parts.append(f"capped at {q.max_points:g}")
+    parts.append("not applicable leaves the denominator; unknown scores 0")
+    return "; ".join(parts)
+
+
+def _options_text(q: Question, language: str | None) -> str | None:
+    kind = q.kind
+    lines = []
+    if hasattr(kind, "options"):
+        lines = [f"{code} → {label.get(language)}" for code, label, _pts in kind.options(q)]
+    from questionnaires.types import special_label
+
+    lines += [f"{code} → {special_label(code, language)}" for code in q.special_codes]
+    return "\n".join(lines) or None
+
+
+def codebook_frame(definition: Definition, language: str | None = None) -> pd.DataFrame:
+    rows = []
+    for section in definition.sections:
+        for q in section.questions:
+            rows.append({
+                "Question id": q.id, "Number": q.number, "Pillar": section.id,
+                "Pillar title": section.title.get(language),
+                "Question": q.label.get(language), "Type": q.type,
+                "Required": "yes" if q.required is True else (
+                    "no" if q.required is False else json.dumps(q.required.to_data())),
+                "Options (code → label)": _options_text(q, language),
+                "Unit": q.unit.get(language) if q.unit else None,
+                "Scoring": _scoring_text(q),
+                "Relevant when": json.dumps(q.relevant.to_data(), ensure_ascii=False)
+                if q.relevant is not None else "always",
+                "Standard": q.standard,
+            })
+    frame = pd.DataFrame(rows)
+    frame["Number"] = frame["Number"].astype("float64")
+    return frame
+
+
+def codebook_table(definition: Definition, language: str | None = None) -> Table:
+    return Table("Codebook", codebook_frame(definition, language), formats={"Number": "integer"},
+                 widths={"Question id": 24, "Pillar title": 24, "Question": 60,
+                         "Options (code → label)": 44, "Scoring": 44, "Relevant when": 40,
+                         "Standard": 24})
+
+
+# -- overview ------------------------------------------------------------------------
+
+def overview_tables(data: ExportInput, title: str) -> list[Table]:
+    from .model import STATUS_FILTER_LABELS, is_unreviewed
+
+    meta = data.meta
+    items = [
+        ("Export", title),
+        ("Round(s)", meta.round_label),
+        ("Questionnaire", meta.questionnaire),
+        ("Generated at (UTC)", meta.generated_at.strftime("%Y-%m-%d %H:%M")),
+        ("Generated by", meta.generated_by),
+        ("Sub-region", meta.subregion or "All sub-regions"),
+        ("Status filter", STATUS_FILTER_LABELS[meta.status_filter]),
+    ]
+    if meta.country:
+        items.append(("Country", meta.country))
+    if is_unreviewed(meta.status_filter):
+        items.append(("WARNING", "UNREVIEWED: this export includes responses the working group has "
+                                 "not approved. Figures may change."))
+    items.append(("Previous round", meta.previous_round or "none"))
+    items.append(("Scores", "0–100 per pillar; blank = not enough answers to score "
+                            "(fewer than the questionnaire's minimum coverage)"))
+    about = pd.DataFrame(items, columns=["Item", "Value"])
+
+    members = _ordered(data.members, meta.rounds) if len(data.members) else data.members
+    allowed = set(data.included_members()["response_id"].astype(int))
+    counts = []
+    for rnd in meta.rounds:
+        in_round = members[members["round"] == rnd]
+        for code, label in STATUS_LABELS.items():
+            n = int((in_round["status"] == code).sum())
+            counts.append([rnd, label, float(n)])
+    status_counts = pd.DataFrame(counts, columns=["Round", "Status", "Members"])
+    listing = _member_ids(members) if len(members) else pd.DataFrame(columns=ID_COLUMNS)
+    listing["Included"] = ["yes" if int(r) in allowed else "no" for r in members["response_id"]]
+    listing["Submitted"] = pd.to_datetime(members["submitted_at"]).to_numpy() \
+        if len(members) else pd.Series(dtype="datetime64[us]")
+    listing["Approved"] = pd.to_datetime(members["approved_at"]).to_numpy() \
+        if len(members) else pd.Series(dtype="datetime64[us]")
+    return [
+        Table("About", about, widths={"Item": 24, "Value": 90}),
+        Table("StatusCounts", status_counts, title="Member responses by status",
+              formats={"Members": "integer"}),
+        Table("Members", listing, title="Every member response in scope",
+              formats={"Submitted": "datetime", "Approved": "datetime"},
+              widths={"Country": 26, "Sub-region": 18, "Submitted": 18, "Approved": 18}),
+    ]
+
+
+def sheet_frames(tables: Mapping[str, list[Table]]) -> dict[str, pd.DataFrame]:
+    """Flatten sheet tables into one frame per table, for CSV."""
+    out = {}
+    for sheet, items in tables.items():
+        for table in items:
+            key = sheet if len(items) == 1 else f"{sheet} - {table.name}"
+            out[key] = table.frame
+    return out
