@@ -25,6 +25,8 @@ from .users import create_user, normalise_email, parse_role, set_password
 INVITE = "invite"
 RESET = "reset"
 LIFETIMES = {INVITE: dt.timedelta(days=7), RESET: dt.timedelta(hours=2)}
+# At most one reset e-mail per account in this time, so the form cannot flood someone's inbox.
+RESET_INTERVAL = dt.timedelta(minutes=2)
 INVALID_LINK = ("this link is not valid any more: it was already used, has expired or was "
                 "replaced by a newer one. Ask for a new one")
 
@@ -111,6 +113,11 @@ def request_password_reset(email: str, link_for: LinkBuilder) -> None:
     user = db.session.scalar(select(User).where(User.email == address))
     if user is None or not user.active:
         return
+    recent = db.session.scalar(select(AccountToken.id).where(
+        AccountToken.user_id == user.id, AccountToken.purpose == RESET,
+        AccountToken.created_at > utcnow() - RESET_INTERVAL).limit(1))
+    if recent is not None:
+        return  # the link sent a moment ago still works
     raw = issue_token(user, RESET)
     minutes = int(LIFETIMES[RESET].total_seconds() // 60)
     send_mail(user.email, "Reset your password for the Bali Process capability survey",

@@ -67,12 +67,15 @@ CSV_HEADER = ["When (UTC)", "User", "Action", "Entity", "Entity id", "Round", "C
 
 
 def audit_csv_rows(filters: AuditFilter) -> Iterator[list[Any]]:
-    for event, email, iso3, round_name in db.session.execute(
-            _rows_query(filters).execution_options(yield_per=1000)):
-        yield [event.at.isoformat(sep=" ", timespec="seconds"), email or "", event.action,
-               event.entity, event.entity_id, round_name or "", iso3 or "", event.response_id,
-               event.question_id or "", _json(event.old_value), _json(event.new_value),
-               event.detail or "", event.remote_addr or ""]
+    result = db.session.execute(_rows_query(filters).execution_options(yield_per=1000))
+    try:
+        for event, email, iso3, round_name in result:
+            yield [event.at.isoformat(sep=" ", timespec="seconds"), email or "", event.action,
+                   event.entity, event.entity_id, round_name or "", iso3 or "", event.response_id,
+                   event.question_id or "", _json(event.old_value), _json(event.new_value),
+                   event.detail or "", event.remote_addr or ""]
+    finally:
+        result.close()  # also when the download is abandoned half way (server-side cursor)
 
 
 def _json(value: Any) -> str:

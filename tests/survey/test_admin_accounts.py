@@ -249,3 +249,13 @@ def test_a_mail_server_failure_is_recorded_and_the_invitation_still_made(client,
     message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.to_addr == "bounce@example.org"))
     assert message.sent_at is None and "SMTPRecipientsRefused" in message.error
     assert "Failed" in client.get("/admin/outbox").get_data(as_text=True)
+
+
+def test_reset_requests_cannot_flood_an_inbox(app, demo):
+    client = app.test_client()
+    for _ in range(5):
+        client.post("/forgot-password", data={"email": "focal.phl@example.org"})
+    db.session.expire_all()
+    sent = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.to_addr == "focal.phl@example.org")).all()
+    assert len(sent) == 1

@@ -50,7 +50,8 @@ def test_a_new_version_is_stored_and_previewed_as_a_focal_point_sees_it(client, 
 def test_problems_are_listed_by_question_id_and_nothing_is_stored(client, demo):
     _admin(client)
     text = BUNDLED.read_text(encoding="utf-8").replace("\nversion: 1\n", "\nversion: 3\n", 1)
-    text = text.replace("type: short_text\n        max_length: 300", "type: shorttext\n        max_length: 300", 1)
+    text = text.replace("type: short_text\n        max_length: 300",
+                        "type: shorttext\n        max_length: 300", 1)
     before = _versions()
     page = _upload(client, text.encode())
     body = page.get_data(as_text=True)

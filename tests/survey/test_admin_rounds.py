@@ -113,6 +113,7 @@ def test_reminder_list_names_members_not_yet_submitted_with_focal_points(client,
     assert "39 members have not submitted yet." in page
     assert ("focal.fji@example.org, focal.phl@example.org, focal.tha@example.org, "
             "focal2.tha@example.org") in page
+    assert 'href="mailto:?bcc=focal.fji%40example.org,focal.phl%40example.org,' in page
     download = client.get(f"/admin/rounds/{current.id}/reminders.csv")
     assert download.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(download.get_data(as_text=True).lstrip("\ufeff"))))
