@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -18,7 +18,9 @@ bp = Blueprint("home", __name__)
 @login_required
 def index():
     if current_user.role is Role.FOCAL_POINT:
-        return redirect(url_for("answering.home"))  # their own country's questionnaires
+        from .answering import home as focal_point_home
+
+        return focal_point_home()  # their own country's questionnaires, per round
     rounds = latest_rounds()
     query = (select(Response, Country).join(Country, Response.country_id == Country.id)
              .where(Response.round_id.in_([r.id for r in rounds]))

@@ -99,7 +99,8 @@ def tha(demo, client):
 def test_focal_point_home_lists_own_rounds_with_progress_and_closing_date(tha, client):
     page = client.get("/", follow_redirects=True)
     html = page.get_data(as_text=True)
-    assert page.request.path == "/my-country"
+    assert page.request.path == "/"
+    assert "Thailand: your questionnaires" in client.get("/my-country").get_data(as_text=True)
     assert "Thailand: your questionnaires" in html
     assert "2026 capability survey" in html and "2025 capability survey (pilot)" in html
     assert "Closes" in html and "days left" in html
