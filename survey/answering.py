@@ -53,6 +53,7 @@ from .models import (
     User,
 )
 from .services import SurveyError
+from .services.review import threads_of
 from .services.answering import (
     SEEN_SUFFIX,
     VERSION_SUFFIX,
@@ -223,7 +224,7 @@ def _render_section(response: Response, definition: Definition, section: Section
         can_prefill=editable and can_prefill(response, answers),
         conflict_data={qid: json.dumps(_conflict_form_data(definition.question(qid), info.saved))
                        for qid, info in (conflicts or {}).items()},
-        missing=missing_required(definition, values)), status
+        missing=missing_required(definition, values), threads=threads_of(response)), status
 
 
 def _resolution(form: Any) -> tuple[set[str], dict[str, int]]:

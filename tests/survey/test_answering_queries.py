@@ -38,7 +38,8 @@ def test_section_page_query_count_does_not_grow_with_questions_or_answers(demo, 
             assert client.get(f"/responses/{tha.id}/sections/{section}").status_code == 200
         counts[section] = len(statements)
     assert len(set(counts.values())) == 1, counts
-    assert counts["legal"] <= 6, counts
+    # user, notifications, response, answers, comment threads, and a few more: a handful, fixed.
+    assert counts["legal"] <= 8, counts
 
 
 def test_home_and_review_query_counts_are_small(demo, client):

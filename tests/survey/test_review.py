@@ -338,3 +338,19 @@ def test_admin_may_reopen_an_approved_response(client, demo):
     assert "the response is now returned" in page and "Reopened: Wrong year given" in page
     db.session.refresh(response)
     assert response.status is ResponseStatus.RETURNED
+
+
+def test_focal_point_sees_comments_beside_the_questions_of_a_returned_response(client, demo):
+    as_user(client, REVIEWER)
+    response = response_of("PHL")          # returned in the demo, with a whole-submission comment
+    client.post(f"/responses/{response.id}/comments",
+                data={"body": "Is self-laundering covered?", "question_id": "leg_ml_offence"})
+    as_user(client, "focal.phl@example.org")
+    page = client.get(f"/responses/{response.id}/sections/legal").get_data(as_text=True)
+    assert "Comments from the working group" in page
+    assert "Please add the citation for the confiscation law" in page
+    question_block = page.index('id="q-leg_ml_offence"') if 'id="q-leg_ml_offence"' in page else 0
+    assert page.index("Is self-laundering covered?") > question_block
+    assert f'/responses/{response.id}/comments#q-leg_ml_offence' in page
+    other = client.get(f"/responses/{response.id}/sections/operational").get_data(as_text=True)
+    assert "Is self-laundering covered?" not in other
