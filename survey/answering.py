@@ -53,7 +53,6 @@ from .models import (
     User,
 )
 from .services import SurveyError
-from .services.review import threads_of
 from .services.answering import (
     SEEN_SUFFIX,
     VERSION_SUFFIX,
@@ -65,6 +64,7 @@ from .services.answering import (
     save_page,
 )
 from .services.responses import EDITABLE, definition_for, transition, values_of
+from .services.review import threads_of
 
 bp = Blueprint("answering", __name__)
 
