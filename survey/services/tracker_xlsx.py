@@ -6,11 +6,11 @@ import io
 
 import xlsxwriter
 
+# Text starting with one of these could be read as a formula by a spreadsheet.
+from exports.csvfiles import FORMULA_START as FORMULA_TRIGGERS
+
 from .responses import STATUS_LABELS
 from .review import Tracker
-
-# Text starting with one of these could be read as a formula by a spreadsheet.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def write_text(sheet, row: int, col: int, text: str | None, plain, guarded) -> None:
