@@ -2,7 +2,6 @@
 
 import json
 import os
-import uuid
 import zipfile
 
 import pytest
@@ -13,7 +12,7 @@ from survey.cli import cli
 from survey.extensions import db
 from survey.models import AuditEvent, User
 from survey.services.backup import BackupError, restore_backup, write_backup
-from tests.conftest import POSTGRES_URL, TEST_SECRET
+from tests.conftest import TEST_SECRET, _prepare
 
 
 def _all_rows(url: str) -> dict[str, list[tuple]]:
@@ -38,30 +37,13 @@ def empty_sqlite(sqlite_template, tmp_path):
 
 
 @pytest.fixture
-def empty_postgres():
+def empty_postgres(postgres_server):
     """A fresh migrated PostgreSQL database for restoring into, dropped afterwards."""
-    if not POSTGRES_URL:
-        pytest.skip("SURVEY_TEST_POSTGRES_URL is not set: the cross-database restore runs in CI")
-    from flask_migrate import upgrade
-
-    server = sa.make_url(POSTGRES_URL)
-    name = f"survey_restore_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name).render_as_string(hide_password=False)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": TEST_SECRET, "TESTING": True})
-    with app.app_context():
-        upgrade()
-        db.engine.dispose()
-    try:
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    name = postgres_server.create()
+    url = postgres_server.url_of(name)
+    _prepare(url)
+    yield url
+    postgres_server.drop(name)
 
 
 def _round_trip(source_url: str, target_url: str, path) -> dict:

@@ -15,9 +15,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
-
-from tests.conftest import POSTGRES_URL
 
 BIN = Path(sys.executable).parent
 
@@ -29,22 +26,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def production_database():
-    if not POSTGRES_URL:
-        pytest.skip("SURVEY_TEST_POSTGRES_URL is not set: the gunicorn + PostgreSQL test runs in CI")
-    server = sa.make_url(POSTGRES_URL)
-    name = f"survey_deploy_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+def production_database(postgres_server):
+    """An empty database of our own (no schema): `survey init-db` must create it."""
+    name = postgres_server.create()
+    yield postgres_server.url_of(name)
+    postgres_server.drop(name)
 
 
 def test_gunicorn_serves_the_app_on_postgresql_and_people_can_log_in(production_database, tmp_path):
