@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, render_template
 from flask_babel import get_locale
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from .home import round_or_404
+from .models import Role, RoundState
 from .services.questionnaires import definition_of
 
 bp = Blueprint("questionnaire", __name__)
@@ -16,6 +17,8 @@ bp = Blueprint("questionnaire", __name__)
 @login_required
 def show(round_id: int):
     round_ = round_or_404(round_id)
+    if round_.state is RoundState.DRAFT and current_user.role is not Role.ADMIN:
+        abort(404)  # drafts are visible to administrators only, as on the home page
     definition = definition_of(round_.questionnaire)
     return render_template("questionnaire/show.html", round=round_, definition=definition,
                            lang=str(get_locale()))

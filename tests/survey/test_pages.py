@@ -96,3 +96,16 @@ def test_language_follows_the_user_setting_then_the_browser(client, make_user):
     login_as(client, user)
     page = client.get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert '<html lang="en">' in page  # the account's own choice (English) wins
+
+
+def test_a_draft_round_questionnaire_is_for_administrators_only(client, seeded, make_user):
+    from survey.models import RoundState
+    from survey.services.rounds import open_round
+
+    draft = open_round("Draft round", "ftm-capability")
+    draft.state = RoundState.DRAFT
+    db.session.commit()
+    login_as(client, make_user("focal_point", country="THA"))
+    assert client.get(f"/rounds/{draft.id}/questionnaire").status_code == 404
+    login_as(client, make_user("admin"))
+    assert client.get(f"/rounds/{draft.id}/questionnaire").status_code == 200
