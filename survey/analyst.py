@@ -101,9 +101,7 @@ def index():
 
 
 def _job_or_404(job_id: int) -> ExportJob:
-    job = db.session.get(ExportJob, job_id)
-    if job is None:
-        abort(404)
+    job = db.get_or_404(ExportJob, job_id)
     if not can_see_export_job(current_user, job):
         abort(403)
     return job

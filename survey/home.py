@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from .access import STAFF
 from .extensions import db
-from .models import Country, Response, Role, Round
+from .models import Country, Response, Role
 from .services.rounds import latest_rounds
 
 bp = Blueprint("home", __name__)
@@ -32,12 +32,3 @@ def index():
         by_round[response.round_id].append((response, country))
     return render_template("home/index.html", rounds=rounds, by_round=by_round,
                            staff=current_user.role in STAFF)
-
-
-def round_or_404(round_id: int) -> Round:
-    from flask import abort
-
-    found = db.session.get(Round, round_id)
-    if found is None:
-        abort(404)
-    return found

@@ -81,9 +81,7 @@ SORTS = ("country", "subregion")
 @bp.get("/rounds/<int:round_id>/overview")
 @roles_required(*STAFF)
 def overview(round_id: int):
-    round_ = db.session.get(Round, round_id)
-    if round_ is None:
-        abort(404)
+    round_ = db.get_or_404(Round, round_id)
     definition, table = profile_service.regional_scores(round_)
     keys = [p.id for p in definition.pillars] + [OVERALL]
     sort = request.args.get("sort", "country")

@@ -21,17 +21,10 @@ from .services.tracker_xlsx import tracker_workbook
 bp = Blueprint("review", __name__)
 
 
-def _round_or_404(round_id: int) -> Round:
-    found = db.session.get(Round, round_id)
-    if found is None:
-        abort(404)
-    return found
-
-
 @bp.get("/rounds/<int:round_id>/tracker")
 @roles_required(*STAFF)
 def tracker(round_id: int):
-    round_ = _round_or_404(round_id)
+    round_ = db.get_or_404(Round, round_id)
     subregion, status = _filters()
     data = review_service.tracker(round_, subregion=subregion, status=status)
     return render_template("review/tracker.html", tracker=data, subregion=subregion,
@@ -41,7 +34,7 @@ def tracker(round_id: int):
 @bp.get("/rounds/<int:round_id>/tracker.xlsx")
 @roles_required(*STAFF)
 def tracker_xlsx(round_id: int):
-    round_ = _round_or_404(round_id)
+    round_ = db.get_or_404(Round, round_id)
     subregion, status = _filters()
     content = tracker_workbook(review_service.tracker(round_, subregion=subregion, status=status))
     slug = re.sub(r"[^A-Za-z0-9]+", "-", round_.name).strip("-").lower() or "round"
@@ -170,9 +163,7 @@ def add_comment(response_id: int):
 @bp.post("/comments/<int:comment_id>/resolve")
 @login_required
 def resolve(comment_id: int):
-    comment = db.session.get(ReviewComment, comment_id)
-    if comment is None:
-        abort(404)
+    comment = db.get_or_404(ReviewComment, comment_id)
     response = _response(comment.response_id)
     if not can_comment(current_user, response):
         abort(403)

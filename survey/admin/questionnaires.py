@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -75,9 +75,7 @@ class _PreviewForm(FlaskForm):
 @bp.get("/questionnaires/<int:version_id>")
 @admin_only
 def questionnaire_preview(version_id: int):
-    version = db.session.get(QuestionnaireVersion, version_id)
-    if version is None:
-        abort(404)
+    version = db.get_or_404(QuestionnaireVersion, version_id)
     definition = definition_of(version)
     lang = str(get_locale())
     forms = {s.id: build_section_form(s, lang, base=_PreviewForm)() for s in definition.sections}

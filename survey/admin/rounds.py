@@ -30,13 +30,6 @@ ACTIONS_BY_STATE = {RoundState.DRAFT: ["open"], RoundState.OPEN: ["close"],
                     RoundState.CLOSED: ["reopen", "archive"], RoundState.ARCHIVED: []}
 
 
-def _round_or_404(round_id: int) -> Round:
-    found = db.session.get(Round, round_id)
-    if found is None:
-        abort(404)
-    return found
-
-
 def _round_form() -> RoundForm:
     form = RoundForm()
     form.questionnaire.choices = [SelectChoice(v.key, f"{v.key} — {v.title} ({v.source})")
@@ -77,7 +70,7 @@ def create_round():
 @bp.get("/rounds/<int:round_id>")
 @admin_only
 def round_detail(round_id: int):
-    round_ = _round_or_404(round_id)
+    round_ = db.get_or_404(Round, round_id)
     dates = RoundDatesForm(obj=round_)
     return _detail(round_, dates)
 
@@ -94,7 +87,7 @@ def _detail(round_: Round, dates: RoundDatesForm, status: int = 200):
 @bp.post("/rounds/<int:round_id>/dates")
 @admin_only
 def round_dates(round_id: int):
-    round_ = _round_or_404(round_id)
+    round_ = db.get_or_404(Round, round_id)
     form = RoundDatesForm()
     if form.validate_on_submit():
         try:
@@ -112,7 +105,7 @@ def round_dates(round_id: int):
 @bp.post("/rounds/<int:round_id>/<any(open, close, reopen, archive):action>")
 @admin_only
 def round_state(round_id: int, action: str):
-    round_ = _round_or_404(round_id)
+    round_ = db.get_or_404(Round, round_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -137,7 +130,7 @@ def round_state(round_id: int, action: str):
 @bp.get("/rounds/<int:round_id>/reminders.csv")
 @admin_only
 def reminders_csv(round_id: int):
-    round_ = _round_or_404(round_id)
+    round_ = db.get_or_404(Round, round_id)
     rows = ([country.iso3, country.name, country.subregion, STATUS_LABELS[status],
              "; ".join(emails)] for country, status, emails in reminder_list(round_))
     return csv_response(f"reminders-round-{round_.id}.csv",

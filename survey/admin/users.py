@@ -35,9 +35,7 @@ def _country_choices() -> list[SelectChoice]:
 
 
 def _user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
+    user = db.get_or_404(User, user_id)
     return user
 
 
@@ -150,7 +148,5 @@ def outbox():
 @bp.get("/outbox/<int:message_id>")
 @admin_only
 def outbox_message(message_id: int):
-    message = db.session.get(OutboxMessage, message_id)
-    if message is None:
-        abort(404)
+    message = db.get_or_404(OutboxMessage, message_id)
     return render_template("admin/outbox_message.html", message=message)
