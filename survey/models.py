@@ -305,6 +305,21 @@ class LoginAttempt(db.Model):
     succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class RateLimitCounter(db.Model):
+    """How many times a key (an account, an address, a user's comments) counted in a window.
+
+    Incremented atomically by ``survey.limits.hit``; see there.
+    """
+
+    __tablename__ = "rate_limit_counters"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[dt.datetime] = mapped_column(DateTime, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (CheckConstraint("count >= 0", name="count_not_negative"),)
+
+
 class ApiToken(db.Model):
     """A personal API token; only its hash is stored, the token is shown once."""
 
