@@ -17,7 +17,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .extensions import db
@@ -90,3 +90,17 @@ def reset(key: str) -> None:
     table = RateLimitCounter.__table__
     with db.engine.begin() as conn:
         conn.execute(delete(table).where(table.c.key == key[:200]))
+
+
+def release(key: str, counted: Limit, window: dt.timedelta) -> None:
+    """Take back one count that ``hit`` gave (for example: the login it counted succeeded).
+
+    It applies to the window that ``counted`` was in, and never goes below zero, so it
+    can only undo a count that was made.
+    """
+    table = RateLimitCounter.__table__
+    with db.engine.begin() as conn:
+        conn.execute(update(table)
+                     .where(table.c.key == key[:200], table.c.window_start == counted.resets_at - window,
+                            table.c.count > 0)
+                     .values(count=table.c.count - 1))

@@ -293,16 +293,43 @@ class Notification(db.Model):
     read_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
-class LoginAttempt(db.Model):
-    """Login attempts, kept to rate-limit failures per account and per address."""
+class UserSession(db.Model):
+    """A logged-in browser. The browser's session names a random key; only its hash is here.
 
-    __tablename__ = "login_attempts"
+    Logging out deletes the row, so a copy of the session cookie stops working at once;
+    deactivation and a password change delete the account's other rows.
+    """
+
+    __tablename__ = "user_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
-    email: Mapped[str] = mapped_column(String(254), index=True)
-    remote_addr: Mapped[str | None] = mapped_column(String(45), index=True)
-    succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class FormStash(db.Model):
+    """A form posted after its session expired, kept until its author logs in again.
+
+    Only kept when the post carried a valid resume token of the page it came from
+    (see ``survey.auth``); limited per user in size and number, and expiring.
+    """
+
+    __tablename__ = "form_stashes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id"))
+    endpoint: Mapped[str] = mapped_column(String(100))
+    view_args: Mapped[dict[str, Any]] = mapped_column(JSONValue)
+    form: Mapped[dict[str, Any]] = mapped_column(JSONValue)
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+    __table_args__ = (CheckConstraint("size >= 0", name="size_not_negative"),)
 
 
 class RateLimitCounter(db.Model):
