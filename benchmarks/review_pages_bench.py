@@ -20,6 +20,7 @@ from survey import create_app
 from survey.extensions import db
 from survey.models import Country, Response, Round, User
 from survey.services.demo import CURRENT_ROUND, seed_demo
+from survey.services.sessions import SESSION_KEY, start_session
 
 
 def main() -> None:
@@ -45,10 +46,13 @@ def main() -> None:
                 "regional heat map": f"/rounds/{rnd.id}/overview",
             }
             user_id = reviewer.get_id()
+            session_key = start_session(reviewer)
+            db.session.commit()
             db.session.remove()
         client = app.test_client()
         with client.session_transaction() as session:
             session["_user_id"] = user_id
+            session[SESSION_KEY] = session_key
             session["_fresh"] = True
         statements: list[int] = []
         with app.app_context():

@@ -44,8 +44,12 @@ def read_section(section: Section, data: Mapping[str, Any], only: set[str] | Non
         if only is not None and q.id not in only:
             continue
         names = q.kind.field_names(q) + [q.id + EVIDENCE_SUFFIX]
-        if not any(name in data for name in names) and q.type != "multiple_choice":
-            continue  # not on the posted form at all: leave it alone
+        if not any(name in data for name in names):
+            # Not on the posted form at all: leave it alone. Unticked boxes are never
+            # posted, so a multiple choice counts as posted only beside its evidence
+            # field, which every page and background save sends with it; otherwise a
+            # partial form would clear every multiple choice it does not mention.
+            continue
         try:
             values[q.id] = q.kind.read_form(q, data)
         except AnswerError as exc:

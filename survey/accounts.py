@@ -2,20 +2,39 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+import datetime as dt
+from functools import partial
+
+from flask import (
+    Blueprint,
+    copy_current_request_context,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from . import limits
+from .auth import client_address, until_words
 from .extensions import db
 from .services import SurveyError
 from .services.accounts import INVITE, RESET, redeem_token, request_password_reset, valid_token
 from .services.users import MIN_PASSWORD_LENGTH
 
 bp = Blueprint("accounts", __name__)
+
+# Password-reset requests: at most this many per typed e-mail and per address in the window.
+RESETS_PER_EMAIL = 3
+RESETS_PER_ADDRESS = 10
+RESET_WINDOW = dt.timedelta(hours=1)
 
 
 def account_link(purpose: str, raw: str) -> str:
@@ -36,8 +55,10 @@ class PasswordForm(FlaskForm):
 
 
 class ForgotForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)],
-                       render_kw={"autocomplete": "username"})
+    email = EmailField(_l("E-mail"), validators=[
+        DataRequired(), Length(max=254),
+        Email(_l("This is not a valid e-mail address."), check_deliverability=False)],
+        render_kw={"autocomplete": "username"})
     submit = SubmitField(_l("Send me a link"))
 
 
@@ -74,14 +95,54 @@ def reset_password(token: str):
     return _set_password(token, RESET)
 
 
+def _reset_limits() -> tuple[int, int, dt.timedelta]:
+    config = current_app.config
+    return (config.get("SURVEY_RESET_MAX_PER_EMAIL", RESETS_PER_EMAIL),
+            config.get("SURVEY_RESET_MAX_PER_ADDRESS", RESETS_PER_ADDRESS),
+            config.get("SURVEY_RESET_WINDOW", RESET_WINDOW))
+
+
+def _reset_refusal(email: str) -> str | None:
+    """Count a reset request per typed e-mail and per address; the words never depend on
+    whether the address has an account."""
+    per_email, per_address, window = _reset_limits()
+    for_email = limits.hit(f"reset:email:{email}", per_email, window)
+    from_address = limits.hit(f"reset:address:{client_address()}", per_address, window)
+    if for_email.exceeded:
+        return _("Too many links were asked for this e-mail address. Try again after %(time)s UTC "
+                 "on %(date)s.", **until_words(for_email))
+    if from_address.exceeded:
+        return _("Too many links were asked from your network. Try again after %(time)s UTC "
+                 "on %(date)s.", **until_words(from_address))
+    return None
+
+
+def _send_reset_link(email: str) -> None:
+    """The account's own work: look it up, make the token, write and send the mail."""
+    try:
+        request_password_reset(email, account_link)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("the password reset for a requested address failed")
+
+
 @bp.route("/forgot-password", methods=["GET", "POST"])
 def forgot_password():
     form = ForgotForm()
     if form.validate_on_submit():
-        request_password_reset(form.email.data, account_link)
-        db.session.commit()
+        email = form.email.data.strip().lower()[:254]
+        refusal = _reset_refusal(email)
+        if refusal:
+            flash(refusal, "error")
+            return render_template("accounts/forgot_password.html", form=form), 429
         # The same words whether or not the address has an account.
         flash(_("If an active account uses this address, a link to choose a new password is on "
                 "its way. It works once, for two hours."), "info")
-        return redirect(url_for("auth.login"))
+        response = redirect(url_for("auth.login"))
+        # Whether the account exists decides how much work follows (a token, a mail, perhaps
+        # a slow mail server), so that work runs once the answer has been sent: the answer
+        # takes the same time for every address. See benchmarks/forgot_password_timing.py.
+        response.call_on_close(copy_current_request_context(partial(_send_reset_link, email)))
+        return response
     return render_template("accounts/forgot_password.html", form=form)

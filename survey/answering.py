@@ -41,6 +41,7 @@ from questionnaires import (
 from questionnaires.logic import SectionProgress
 
 from .access import can_edit_response, require_response, roles_required
+from .auth import RESUME_FIELD, register_resumable, resume_token
 from .extensions import db
 from .models import (
     Answer,
@@ -71,9 +72,7 @@ bp = Blueprint("answering", __name__)
 
 @bp.record_once
 def _register_resumable(state) -> None:
-    from .auth import register_resumable
-
-    register_resumable(state.app, "answering.section", resume_section_post)
+    register_resumable(state.app, "answering.section", resume_section_post, may_write_response)
 
 
 _FORMS: dict[tuple[str, str, str], type] = {}
@@ -216,6 +215,7 @@ def _render_section(response: Response, definition: Definition, section: Section
             seen[qid] = posted.get(qid + SEEN_SUFFIX, seen[qid])
     index = [s.id for s in definition.sections].index(section.id)
     next_section = definition.sections[index + 1] if index + 1 < len(definition.sections) else None
+    resume = (RESUME_FIELD, resume_token(current_user, response.id)) if editable else None
     return render_template(
         "answering/section.html", response=response, definition=definition, section=section,
         form=form, answers=answers, per_section=per_section, visible=visible, lang=lang,
@@ -224,7 +224,8 @@ def _render_section(response: Response, definition: Definition, section: Section
         can_prefill=editable and can_prefill(response, answers),
         conflict_data={qid: json.dumps(_conflict_form_data(definition.question(qid), info.saved))
                        for qid, info in (conflicts or {}).items()},
-        missing=missing_required(definition, values), threads=threads_of(response)), status
+        missing=missing_required(definition, values), threads=threads_of(response),
+        resume=resume), status
 
 
 def _resolution(form: Any) -> tuple[set[str], dict[str, int]]:
@@ -406,6 +407,12 @@ def submitted(response_id: int):
 
 
 # -- resuming a form posted after the session expired ----------------------------
+
+def may_write_response(user: User, response_id: int) -> bool:
+    """Whether a form for this response may be kept for ``user`` (it exists, they may edit it)."""
+    response = db.session.get(Response, response_id)
+    return response is not None and can_edit_response(user, response)
+
 
 def resume_section_post(user: User, view_args: dict[str, Any], form: dict[str, list[str]]
                         ) -> tuple[str, str] | None:

@@ -78,5 +78,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "SURVEY_BASE_URL": env.get("SURVEY_BASE_URL"),
         "SURVEY_PROXY_FIX": _bool("SURVEY_PROXY_FIX", False),
         "SURVEY_MAIL_TIMEOUT": int(env.get("SURVEY_MAIL_TIMEOUT", "10")),
+        # How long a page's resume token (and a form kept with it) stays valid.
+        "SURVEY_RESUME_HOURS": float(env.get("SURVEY_RESUME_HOURS", "6")),
     }
     return config

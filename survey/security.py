@@ -6,11 +6,12 @@ extension: one place to read what the browser is told.
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request, session
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import PRODUCTION, ConfigError
+from .services.sessions import SESSION_KEY
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -27,6 +28,13 @@ SECURITY_HEADERS = {
 ERROR_PAGES = (400, 403, 404, 405, 413, 429, 500)
 
 
+def _personal(req) -> bool:
+    """Whether this request came with a logged-in session or an API token (no query needed)."""
+    if req.endpoint == "static":
+        return False
+    return g.get("api_user") is not None or SESSION_KEY in session
+
+
 def init_security(app: Flask) -> None:
     if app.config.get("SURVEY_ENV") == PRODUCTION and app.debug:
         raise ConfigError("production mode refuses to run with the debugger on "
@@ -41,6 +49,10 @@ def init_security(app: Flask) -> None:
             response.headers.setdefault(name, value)
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if _personal(request):
+            # Logged-in pages, downloads and API answers stay out of every cache (a shared
+            # computer's browser, a proxy); public pages and static files may be cached.
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     @app.errorhandler(HTTPException)

@@ -238,8 +238,13 @@ def login_as(client: FlaskClient, user) -> None:
         # Requests reuse the test's app context, so Flask-Login's cached user in ``g``
         # would outlive a switch of user within one test: forget it.
         g.pop("_login_user", None)
+    from survey.services.sessions import SESSION_KEY, start_session
+
+    key = start_session(user)  # a server-side session, as the login form makes
+    db.session.commit()
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
+        session[SESSION_KEY] = key
         session["_fresh"] = True
         session.permanent = True
     # The test's app context is shared by the client's requests, so Flask-Login's cached

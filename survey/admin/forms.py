@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, EmailField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ..models import Role
 
@@ -47,7 +47,9 @@ class UploadForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("E-mail"), validators=[
+        DataRequired(), Length(max=254),
+        Email(_l("This is not a valid e-mail address."), check_deliverability=False)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     country = SelectField(_l("Country (focal points only)"), validators=[Optional()])

@@ -15,11 +15,12 @@ from collections.abc import Callable
 from sqlalchemy import select, update
 
 from ..extensions import db
-from ..models import AccountToken, Role, User, utcnow
+from ..models import AccountToken, ApiToken, Role, User, utcnow
 from . import SurveyError
 from .audit import record
 from .mail import send_mail
 from .members import country_by_iso3
+from .sessions import end_all_sessions
 from .users import create_user, normalise_email, parse_role, set_password
 
 INVITE = "invite"
@@ -136,7 +137,13 @@ def deactivate(user: User, actor: User) -> None:
         return
     user.active = False
     user.session_version += 1  # every open session of this account ends at its next request
-    record("user.deactivate", "user", user=actor, entity_id=user.id, old=True, new=False)
+    end_all_sessions(user)
+    # API tokens are revoked for good: reactivating the account does not revive them.
+    now = utcnow()
+    revoked = db.session.execute(update(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=now)).rowcount
+    record("user.deactivate", "user", user=actor, entity_id=user.id, old=True, new=False,
+           detail=f"{revoked or 0} API token(s) revoked")
     db.session.flush()
 
 

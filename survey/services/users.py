@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -14,18 +14,28 @@ from ..models import Role, User
 from . import NotFound, SurveyError
 from .audit import record
 from .members import country_by_iso3
+from .sessions import end_all_sessions
 
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
 # Werkzeug's scrypt: memory-hard, salted, current.
 PASSWORD_METHOD = "scrypt"  # noqa: S105 - a hash method name, not a password
 
 
 def normalise_email(email: str) -> str:
-    value = (email or "").strip().lower()
-    if not EMAIL_PATTERN.match(value) or len(value) > 254:
+    """A well-formed address (RFC 5321/5322 as the email-validator library reads them), lower case.
+
+    Deliverability is not checked (no DNS look-up); quoted local parts, addresses
+    without a dot in the domain and non-ASCII local parts are refused.
+    """
+    value = (email or "").strip()
+    try:
+        checked = validate_email(value, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        raise SurveyError(f"'{email}' is not a valid e-mail address") from None
+    address = (checked.ascii_email or checked.normalized).lower()
+    if len(address) > 254:
         raise SurveyError(f"'{email}' is not a valid e-mail address")
-    return value
+    return address
 
 
 def check_password_strength(password: str) -> None:
@@ -99,7 +109,8 @@ def verify_password(user: User | None, password: str) -> bool:
 def set_password(user: User, password: str, actor: User | None = None) -> None:
     check_password_strength(password)
     user.password_hash = hash_password(password)
-    user.session_version += 1  # other sessions of this account end
+    user.session_version += 1  # other sessions of this account end...
+    end_all_sessions(user)     # ...and are forgotten on the server
     record("user.password", "user", user=actor or user, entity_id=user.id)
 
 

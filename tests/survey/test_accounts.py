@@ -5,13 +5,15 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from survey.extensions import db
-from survey.models import Answer, LoginAttempt, User
+from survey.models import Answer, AuditEvent, User
 from tests.conftest import login_as
 
 from .test_answering import browser_form, response_of
 
 NEUTRAL = "The e-mail or password is not correct."
-LIMITED = "Too many failed attempts to log in. Wait 15 minutes and try again."
+LIMITED = "This account is locked for now: too many failed attempts to log in."
+# What a browser sends with a form posted from one of the app's pages.
+SAME_ORIGIN = {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"}
 
 
 def log_in(client, email, password, **kw):
@@ -35,8 +37,8 @@ def test_failed_logins_are_limited_per_account_without_revealing_the_account(dem
     # Another account from the same address still logs in.
     reply = log_in(client, "analyst@example.org", demo["analyst@example.org"])
     assert reply.status_code == 302
-    assert db.session.scalar(select(func.count(LoginAttempt.id))
-                             .where(LoginAttempt.succeeded.is_(True))) == 1
+    assert db.session.scalar(select(func.count(AuditEvent.id))
+                             .where(AuditEvent.action == "user.login")) == 1
 
 
 def test_failed_logins_are_limited_per_address(demo, app, client):
@@ -101,7 +103,8 @@ def test_form_posted_after_the_session_expired_is_saved_after_login(demo, client
     data = browser_form(client.get(url).get_data(as_text=True), coop_treaties="17",
                         coop_mla_sent="3")
     client.delete_cookie("session")  # the session expired while the person was typing
-    reply = client.post(url, data=data)
+    # The page's resume token comes along with the form: it proves where the form began.
+    reply = client.post(url, data=data, headers=SAME_ORIGIN)
     assert reply.status_code == 302 and "/login" in reply.headers["Location"]
     page = client.get(reply.headers["Location"]).get_data(as_text=True)
     assert "Log in again and what you typed will be saved." in page
@@ -125,7 +128,7 @@ def test_stashed_form_is_not_saved_for_someone_without_rights(demo, client):
     url = f"/responses/{tha.id}/sections/cooperation"
     data = browser_form(client.get(url).get_data(as_text=True), coop_treaties="17")
     client.delete_cookie("session")
-    client.post(url, data=data)
+    client.post(url, data=data, headers=SAME_ORIGIN)
     reply = log_in(client, "focal.fji@example.org", demo["focal.fji@example.org"])
     assert reply.status_code == 302 and url not in reply.headers["Location"]
     assert db.session.scalar(select(Answer).where(Answer.response_id == tha.id,
