@@ -17,13 +17,13 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, logout_user
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from . import limits
-from .auth import client_address, until_words
+from .auth import client_address, end_browser_session, until_words
 from .extensions import db
 from .services import SurveyError
 from .services.accounts import INVITE, RESET, redeem_token, request_password_reset, valid_token
@@ -64,7 +64,8 @@ class ForgotForm(FlaskForm):
 
 def _set_password(token: str, purpose: str):
     if current_user.is_authenticated:
-        logout_user()  # a link always acts for the account it was made for
+        end_browser_session()  # a link always acts for the account it was made for
+        db.session.commit()
     form = PasswordForm()
     try:
         valid_token(token, purpose)

@@ -287,12 +287,17 @@ def login():
     return render_template("auth/login.html", form=form), status
 
 
+def end_browser_session() -> None:
+    """Log this browser out and end its session on the server (the caller commits)."""
+    end_session(session.pop(SESSION_KEY, None))  # a copy of the cookie stops working too
+    logout_user()
+
+
 @bp.post("/logout")
 @login_required
 def logout():
-    end_session(session.get(SESSION_KEY))  # a copy of this session's cookie stops working too
+    end_browser_session()
     db.session.commit()
-    logout_user()
     session.clear()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))

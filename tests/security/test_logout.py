@@ -82,3 +82,13 @@ def test_a_logged_in_request_checks_its_session_with_one_query(app, demo):
     touching_sessions = [s for s in statements if "user_sessions" in s]
     assert len(touching_sessions) == 1, statements
     assert "users" in touching_sessions[0]  # the user comes with it, in the same query
+
+
+def test_opening_a_one_time_link_ends_the_session_it_interrupts(app, demo):
+    client = browser(app, FOCAL, demo[FOCAL])
+    copied = _copy_of_session(client)
+    assert client.get("/reset-password/not-a-valid-token").status_code == 410
+    assert client.get("/account").status_code == 302
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    assert thief.get("/account").status_code == 302
