@@ -6,19 +6,23 @@ Answers hidden by skip logic are left out: they do not count anywhere.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from itertools import groupby
 from operator import itemgetter
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from questionnaires import SPECIAL_CODES, relevance
+from questionnaires import SPECIAL_CODES, Definition, relevance
 
 from .extensions import db
 from .models import Answer, Country, Response, ResponseStatus, Round, User
 from .services.questionnaires import definition_of
+
+log = logging.getLogger(__name__)
 
 COLUMNS = [
     "round", "round_id", "country", "iso3", "subregion", "response_id", "status", "pillar",
@@ -67,12 +71,13 @@ def answers_frame(round_ids: Iterable[int] | None = None,
     for response_rows in by_response:
         round_id = response_rows[0][7]
         definition = definitions[round_id]
-        values = {r[0]: r[1] for r in response_rows}
+        values = {r[0]: _readable(definition, r[0], r[1], r[5]) for r in response_rows}
         visible = relevance(definition, values)
-        for (question_id, value, evidence, carried_over, updated_at, response_id, status,
+        for (question_id, _stored, evidence, carried_over, updated_at, response_id, status,
              round_id, round_name, country, iso3, subregion, editor_name) in response_rows:
             if not visible.get(question_id):
                 continue  # hidden by skip logic, or not a question of this version
+            value = values[question_id]
             known = about.get((round_id, question_id))
             if known is None:
                 q = definition.question(question_id)
@@ -101,3 +106,20 @@ def answers_frame(round_ids: Iterable[int] | None = None,
     frame = pd.DataFrame(columns, columns=COLUMNS)
     frame["value_number"] = pd.to_numeric(frame["value_number"], errors="coerce")
     return frame
+
+
+def _readable(definition: Definition, question_id: str, value: Any, response_id: int) -> Any:
+    """A stored value in its question's canonical shape, whatever the database holds.
+
+    Values are normalised when written (the Answer hook) and old ones were repaired by
+    migration 0004, so this is a second line: a shape the type cannot read counts as no
+    answer (and is logged) instead of breaking every round-wide view.
+    """
+    if value is None or not definition.has_question(question_id):
+        return value
+    question = definition.question(question_id)
+    readable = question.kind.readable(question, value)
+    if readable is None:
+        log.warning("response %s, question %s: the stored value %r is not readable; "
+                    "treated as no answer", response_id, question_id, value)
+    return readable

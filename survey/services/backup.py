@@ -207,8 +207,30 @@ def _restore_table(conn: Connection, archive: zipfile.ZipFile, table: sa.Table,
     convert = [_load_converter(table.c[name]) for name in columns]
     statement = _insert_statement(table, columns)
     for batch in _batches(data["rows"], BATCH):
-        conn.execute(statement, [{name: fn(value) for name, fn, value in zip(columns, convert, row)}
-                                 for row in batch])
+        rows = [{name: fn(value) for name, fn, value in zip(columns, convert, row)}
+                for row in batch]
+        if table.name == "answers":
+            _answer_values_through_their_type(conn, rows)
+        conn.execute(statement, rows)
+
+
+def _answer_values_through_their_type(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Restored answers pass the door every ORM write passes (``models.Answer``'s hook)."""
+    from questionnaires import AnswerError
+
+    from .questionnaires import definitions_of_responses
+
+    definitions = definitions_of_responses(conn, {row["response_id"] for row in rows})
+    for row in rows:
+        definition = definitions.get(row["response_id"])
+        if definition is None or not definition.has_question(row["question_id"]):
+            raise BackupError(f"the backup's answer {row.get('id')} answers no question of its "
+                              "round's questionnaire")
+        try:
+            row["value"] = definition.question(row["question_id"]).normalise(row["value"])
+        except AnswerError as exc:
+            raise BackupError(f"the backup's answer {row.get('id')} ({row['question_id']}) holds "
+                              f"a value its question refuses: {exc}") from None
 
 
 def _reset_sequences(conn: Connection) -> None:
