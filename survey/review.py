@@ -12,6 +12,7 @@ from sqlalchemy import select
 from .access import STAFF, can_comment, can_review, require_response, roles_required
 from .extensions import db
 from .models import Answer, Response, ResponseStatus, ReviewComment, Role, Round
+from .security import safe_next_url
 from .services import SurveyError
 from .services import review as review_service
 from .services.questionnaires import definition_of
@@ -131,9 +132,8 @@ def comments(response_id: int):
 
 
 def _back(response: Response) -> str:
-    target = request.form.get("next", "")
-    # Only paths inside this app; never an absolute URL to somewhere else.
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    target = safe_next_url(request.form.get("next"))  # only paths on this site
+    if target:
         return target
     if current_user.role in STAFF:
         return url_for("review.show", response_id=response.id)

@@ -6,6 +6,9 @@ extension: one place to read what the browser is told.
 
 from __future__ import annotations
 
+import re
+from urllib.parse import unquote, urlsplit
+
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -25,6 +28,34 @@ SECURITY_HEADERS = {
 }
 # Pages with their own template; any other HTTP error uses the generic one.
 ERROR_PAGES = (400, 403, 404, 405, 413, 429, 500)
+
+
+# Anything but printable ASCII (controls, spaces, other scripts' look-alike slashes), and
+# backslashes: browsers drop tab/CR/LF from URLs and read "\\" as "/", so they can turn a
+# path into "//host".
+_NOT_IN_A_SAFE_PATH = re.compile(r"[^\x21-\x7e]|\\")
+MAX_NEXT_LENGTH = 2000
+
+
+def safe_next_url(target: str | None) -> str | None:
+    """``target`` when it is a path on this site, else ``None``: the one check for every
+    redirect to a place a request names (``next`` on forms and links).
+
+    Accepted: "/" followed by anything but a second "/" or a backslash, in printable
+    ASCII, also after percent-decoding once (so "/%2F/host" is refused too). Refused:
+    schemes, hosts, scheme-relative "//host", backslashes, control characters, spaces.
+    """
+    if not isinstance(target, str) or not target or len(target) > MAX_NEXT_LENGTH:
+        return None
+    for candidate in (target, unquote(target)):
+        if _NOT_IN_A_SAFE_PATH.search(candidate):
+            return None
+        if not candidate.startswith("/") or candidate.startswith("//"):
+            return None
+        parts = urlsplit(candidate)
+        if parts.scheme or parts.netloc:
+            return None
+    return target
 
 
 def init_security(app: Flask) -> None:
