@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 from exports import XLSX_MIMETYPE, tidy_csv_chunks, tidy_table
 from exports.tables import scores_tables
 
-from .access import can_export_country, can_export_regional
+from .access import can_export_country, can_export_regional, can_see_round, visible_rounds
 from .extensions import csrf, db
 from .models import Country, Round, User
 from .services import SurveyError
@@ -87,7 +87,7 @@ def _user() -> User:
 
 def _round(round_id: int) -> Round:
     found = db.session.get(Round, round_id)
-    if found is None:
+    if found is None or not can_see_round(_user(), found):  # a draft: administrators only
         raise ApiError(404, f"no round with id {round_id}")
     return found
 
@@ -153,7 +153,7 @@ def _records(frame, *, machine_names: bool = False) -> list[dict[str, Any]]:
 
 @bp.get("/rounds")
 def rounds():
-    found = db.session.scalars(select(Round).order_by(Round.id))
+    found = db.session.scalars(select(Round).where(visible_rounds(_user())).order_by(Round.id))
     return jsonify({"results": [{
         "id": r.id, "name": r.name, "state": r.state.value,
         "questionnaire": r.questionnaire.key, "previous_round_id": r.previous_round_id,
