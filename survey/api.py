@@ -22,6 +22,7 @@ from exports.tables import scores_tables
 from .access import can_export_country, can_export_regional, can_see_round, visible_rounds
 from .extensions import csrf, db
 from .models import Country, Round, User
+from .security import json_error
 from .services import SurveyError
 from .services.api_tokens import user_for_token
 from .services.exports import build_export, export_input
@@ -50,18 +51,13 @@ class ApiError(Exception):
 
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
-    response = jsonify({"error": exc.message})
-    response.status_code = exc.status
-    if exc.status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="survey api"'
-    return response
+    headers = [("WWW-Authenticate", 'Bearer realm="survey api"')] if exc.status == 401 else []
+    return json_error(exc.status, exc.message, headers)
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
-    response = jsonify({"error": exc.description or exc.name})
-    response.status_code = exc.code or 500
-    return response
+    return json_error(exc.code or 500, exc.description or exc.name, exc.get_headers())
 
 
 @bp.before_request
