@@ -434,8 +434,9 @@ def _answer_value_through_its_type(mapper, connection, target: Answer) -> None:
     Whoever writes an answer (page saves, autosave, carry-over, the demo, the command line),
     the stored value has the canonical shape of its question in the round's questionnaire
     version, and "no answer" is SQL NULL. A value the type refuses raises ``AnswerError``
-    and nothing is written. Writers that bypass the ORM (backup restore, migration 0004)
-    call ``services.questionnaires.question_of_response`` and the same normaliser.
+    and nothing is written. Writers that bypass the ORM call the same normaliser
+    (``Question.normalise``) themselves: backup restore and migration 0004. ORM bulk
+    inserts (``session.execute(insert(Answer), rows)``) skip mapper hooks: the app has none.
     """
     state = inspect(target)
     if state.persistent and not state.attrs.value.history.has_changes():
