@@ -18,6 +18,7 @@ from typing import Any
 
 COMPARISONS = ("equals", "not_equals", "in", "not_in", "gt", "gte", "lt", "lte",
                "includes", "answered")
+MAX_CONDITION_DEPTH = 16  # all/any/not inside each other
 
 
 class ConditionError(ValueError):
@@ -126,10 +127,18 @@ def is_answered(value: Any) -> bool:
     return True
 
 
-def parse_condition(data: Any) -> Condition:
+def _is_answer(value: Any) -> bool:
+    """An operand a condition compares answers with: text, a number or true/false."""
+    return isinstance(value, (str, int, float, bool))
+
+
+def parse_condition(data: Any, _depth: int = 1) -> Condition:
     """Turn the data form of a condition into condition objects."""
+    if _depth > MAX_CONDITION_DEPTH:
+        raise ConditionError(f"conditions may be nested at most {MAX_CONDITION_DEPTH} levels "
+                             "deep (all, any and not inside each other)")
     if not isinstance(data, Mapping) or not data:
-        raise ConditionError(f"a condition must be a mapping, got {data!r}")
+        raise ConditionError(f"a condition must be a mapping, got {_short(data)}")
     if "all" in data or "any" in data:
         key = "all" if "all" in data else "any"
         if len(data) != 1:
@@ -137,15 +146,17 @@ def parse_condition(data: Any) -> Condition:
         parts = data[key]
         if not isinstance(parts, list) or not parts:
             raise ConditionError(f"'{key}' needs a non-empty list of conditions")
-        parsed = tuple(parse_condition(p) for p in parts)
+        parsed = tuple(parse_condition(p, _depth + 1) for p in parts)
         return AllOf(parsed) if key == "all" else AnyOf(parsed)
     if "not" in data:
         if len(data) != 1:
             raise ConditionError("'not' must stand alone in its condition")
-        return Not(parse_condition(data["not"]))
+        return Not(parse_condition(data["not"], _depth + 1))
     if "question" not in data:
         raise ConditionError(
-            f"a condition needs 'question' (or all/any/not), got keys {sorted(data)}")
+            f"a condition needs 'question' (or all/any/not), got keys {_short(sorted(map(str, data)))}")
+    if not isinstance(data["question"], str):
+        raise ConditionError(f"'question' must name a question id, got {_short(data['question'])}")
     ops = [k for k in data if k != "question"]
     if len(ops) != 1 or ops[0] not in COMPARISONS:
         raise ConditionError(
@@ -156,10 +167,23 @@ def parse_condition(data: Any) -> Condition:
     if op in ("in", "not_in"):
         if not isinstance(operand, list) or not operand:
             raise ConditionError(f"'{op}' on '{data['question']}' needs a non-empty list")
+        if not all(_is_answer(item) for item in operand):
+            raise ConditionError(f"'{op}' on '{data['question']}' needs a list of answers (text "
+                                 "or numbers), not lists or mappings")
         operand = tuple(operand)
+    elif op in ("equals", "not_equals", "includes"):
+        if not _is_answer(operand):
+            raise ConditionError(f"'{op}' on '{data['question']}' needs one answer (text or a "
+                                 f"number), got {_short(operand)}")
     elif op in ("gt", "gte", "lt", "lte"):
         if not _is_number(operand):
             raise ConditionError(f"'{op}' on '{data['question']}' needs a number")
     elif op == "answered" and not isinstance(operand, bool):
         raise ConditionError(f"'answered' on '{data['question']}' needs true or false")
     return Compare(str(data["question"]), op, operand)
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    """A value for a message: its repr, cut short (a hostile file may hold huge ones)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -24,6 +24,11 @@ COMMON_KEYS = frozenset({
     "id", "type", "label", "help", "required", "relevant", "allow_not_applicable",
     "allow_unknown", "weight", "standard", "key_count"})
 MAX_DEFINITION_BYTES = 2 * 1024 * 1024
+# Shape limits, checked before any object is built (a real definition stays far below them:
+# about ten levels deep, lists of at most a few hundred items).
+MAX_DEPTH = 24            # lists and mappings inside each other
+MAX_LIST_ITEMS = 2_000    # items in one list, keys in one mapping
+MAX_NODES = 200_000       # values in the whole definition
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
 
 
@@ -33,6 +38,9 @@ class DefinitionError(ValueError):
     def __init__(self, source: str, problems: list[str]):
         self.source = source
         self.problems = problems
+        if len(problems) == 1:  # one line, for the command line and logs
+            super().__init__(f"{source}: 1 problem(s) in the definition: {problems[0]}")
+            return
         shown = "\n".join(f"  - {p}" for p in problems)
         super().__init__(f"{source}: {len(problems)} problem(s) in the definition:\n{shown}")
 
@@ -214,6 +222,7 @@ def parse_definition(data: bytes | str | Mapping[str, Any], source: str = "<defi
         if len(data) > MAX_DEFINITION_BYTES:
             raise DefinitionError(source, [
                 f"the file is {len(data):,} bytes; the limit is {MAX_DEFINITION_BYTES:,}"])
+        _check_yaml_shape(data, source)
         try:
             # safe_load builds plain data only: no Python objects, no custom tags.
             parsed = yaml.safe_load(data)
@@ -224,7 +233,83 @@ def parse_definition(data: bytes | str | Mapping[str, Any], source: str = "<defi
             raise DefinitionError(source, [f"not valid YAML{where}: {problem}"]) from exc
     else:
         parsed = data
+    _check_data_shape(parsed, source)
     return _Reader(source).read(parsed)
+
+
+# libyaml's parser when PyYAML has it (ten times faster); PyYAML's own parser otherwise, and
+# again when libyaml refuses a file (it stops at 1,000 levels, PyYAML's loader would not).
+_EVENT_LOADERS = ((yaml.CSafeLoader,) if hasattr(yaml, "CSafeLoader") else ()) + (yaml.SafeLoader,)
+
+
+def _check_yaml_shape(data: bytes | str, source: str) -> None:
+    """Refuse aliases, deep nesting and long lists on the YAML events, before any object exists.
+
+    Aliases (``*name``) let a few bytes stand for millions of values once copied, so
+    anchors and aliases are not accepted at all. The parsers produce events one by one
+    without recursion, so even a file nested 50,000 levels deep is refused cheaply.
+    """
+    for loader in _EVENT_LOADERS:
+        try:
+            _scan_events(yaml.parse(data, Loader=loader), source)
+            return
+        except yaml.YAMLError:
+            continue  # the next parser, or safe_load, reports it with its position
+
+
+def _scan_events(events, source: str) -> None:
+    open_items: list[list[int]] = []  # per open list or mapping: [values seen, limit]
+    nodes = 0
+    for event in events:
+        line = f"line {event.start_mark.line + 1}" if event.start_mark else "the file"
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise DefinitionError(source, [
+                f"{line}: YAML anchors and aliases (&name, *name) are not accepted in "
+                "definition files; write the value out where it is used"])
+        if isinstance(event, yaml.CollectionEndEvent):
+            open_items.pop()
+            continue
+        if not isinstance(event, yaml.NodeEvent):
+            continue
+        nodes += 1
+        if nodes > MAX_NODES:
+            raise DefinitionError(source, [f"{line}: the file holds more than {MAX_NODES:,} values"])
+        if open_items:
+            open_items[-1][0] += 1
+            if open_items[-1][0] > open_items[-1][1]:
+                raise DefinitionError(source, [
+                    f"{line}: a list or mapping has more than {MAX_LIST_ITEMS:,} items"])
+        if isinstance(event, yaml.CollectionStartEvent):
+            # A mapping's keys and values are separate events: twice the items.
+            per_item = 2 if isinstance(event, yaml.MappingStartEvent) else 1
+            open_items.append([0, MAX_LIST_ITEMS * per_item])
+            if len(open_items) > MAX_DEPTH:
+                raise DefinitionError(source, [
+                    f"{line}: lists and mappings are nested more than {MAX_DEPTH} levels deep"])
+
+
+def _check_data_shape(data: Any, source: str) -> None:
+    """The same limits on already-parsed data (stored definitions, callers' mappings)."""
+    stack = [(data, 1)]
+    nodes = 0
+    while stack:
+        value, depth = stack.pop()
+        nodes += 1
+        if nodes > MAX_NODES:
+            raise DefinitionError(source, [f"the definition holds more than {MAX_NODES:,} values"])
+        if isinstance(value, Mapping):
+            children = list(value.values())
+        elif isinstance(value, (list, tuple)):
+            children = list(value)
+        else:
+            continue
+        if depth > MAX_DEPTH:
+            raise DefinitionError(source, [
+                f"lists and mappings are nested more than {MAX_DEPTH} levels deep"])
+        if len(children) > MAX_LIST_ITEMS:
+            raise DefinitionError(source, [
+                f"a list or mapping has more than {MAX_LIST_ITEMS:,} items"])
+        stack.extend((child, depth + 1) for child in children)
 
 
 def bundled_definition_paths() -> list[Path]:

@@ -52,6 +52,7 @@ def question_points(question: Question, value: Any) -> float | None:
         return None
     if value == UNKNOWN:
         return 0.0
+    value = question.kind.readable(question, value)
     if not is_answered(value):
         return 0.0
     pts = question.kind.points(question, value)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from wtforms import fields, widgets
 from wtforms.fields.choices import SelectChoice
 
+from .conditions import is_answered
 from .text import Text
 
 if TYPE_CHECKING:
@@ -110,6 +111,7 @@ class QuestionType:
 
     def form_data(self, question: Question, value: Any) -> dict[str, Any]:
         """Form field data that shows ``value``."""
+        value = self.readable(question, value)
         if value in SPECIAL_CODES and self._separate_special(question):
             return {question.id: "", question.id + "__special": value}
         out = {question.id: "" if value is None else self._to_form(value)}
@@ -122,8 +124,13 @@ class QuestionType:
 
     # -- values --------------------------------------------------------------
     def normalise(self, question: Question, value: Any) -> Any:
-        """Check ``value`` against the question and return its canonical form."""
-        if value is None:
+        """Check ``value`` against the question and return its canonical form.
+
+        An empty value of any shape (``None``, blank text, an empty list, a citation with
+        every part blank) is "no answer" and normalises to ``None`` for every type, so a
+        cleared answer is stored one way only (SQL NULL) and readers meet ``None`` only.
+        """
+        if not is_answered(value):
             return None
         if isinstance(value, str) and value in SPECIAL_CODES:
             if value not in question.special_codes:
@@ -134,7 +141,19 @@ class QuestionType:
     def _normalise(self, question: Question, value: Any) -> Any:
         raise AnswerError("This value cannot be read.")
 
+    def readable(self, question: Question, value: Any) -> Any:
+        """``value`` in its canonical shape, or ``None`` when this type cannot read it.
+
+        For readers of stored values (pages, exports, the audit trail's old values): they
+        show what they can and never fail on a shape written by an older version.
+        """
+        try:
+            return self.normalise(question, value)
+        except AnswerError:
+            return None
+
     def display(self, question: Question, value: Any, language: str | None = None) -> str:
+        value = self.readable(question, value)
         if value is None:
             return ""
         if value in SPECIAL_CODES:
@@ -298,6 +317,7 @@ class MultipleChoice(_ChoiceBase):
             value = [value]
         if not isinstance(value, (list, tuple)):
             raise AnswerError("Tick one or more of the offered answers.")
+        value = [v for v in value if is_answered(v)]  # blank entries are not choices
         codes = self.option_codes(question)
         unknown = [v for v in value if v not in codes]
         if unknown:
@@ -320,7 +340,7 @@ class MultipleChoice(_ChoiceBase):
         return min(total / cap, 1.0)
 
     def codes(self, question, value):
-        return ";".join(value)
+        return None if value is None else ";".join(value)
 
     def check_definition(self, question):
         problems = []
@@ -544,6 +564,7 @@ class LegalReference(QuestionType):
         return self.normalise(question, parts)
 
     def form_data(self, question, value):
+        value = self.readable(question, value)
         out = {f"{question.id}__{part}": "" for part in LEGAL_PARTS}
         if question.special_codes:
             out[question.id + "__special"] = ""

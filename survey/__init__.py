@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ from flask import Flask
 from sqlalchemy import event
 
 from .config import load_config
+from .database import engine_options, sqlite_busy_timeout_ms
 from .extensions import babel, csrf, db, login_manager, migrate
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -20,11 +22,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(load_config(Path(app.instance_path)))
     if config:
         app.config.update(config)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
 
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            event.listen(db.engine, "connect", _sqlite_pragmas)
+            event.listen(db.engine, "connect",
+                         partial(_sqlite_pragmas, busy_timeout_ms=sqlite_busy_timeout_ms(app.config)))
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -68,9 +72,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+def _sqlite_pragmas(dbapi_connection, connection_record, busy_timeout_ms: int = 5000) -> None:
     """SQLite enforces foreign keys only when asked, per connection; wait on locks briefly."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.close()

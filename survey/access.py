@@ -13,8 +13,9 @@ from typing import Any
 
 from flask import abort
 from flask_login import current_user, login_required
+from sqlalchemy import ColumnElement, true
 
-from .models import Response, ResponseStatus, Role, User
+from .models import Response, ResponseStatus, Role, Round, RoundState, User
 
 STAFF = frozenset({Role.REVIEWER, Role.ANALYST, Role.ADMIN})
 REVIEWERS = frozenset({Role.REVIEWER, Role.ADMIN})
@@ -56,6 +57,27 @@ def can_see_profile(user: User, country_id: int) -> bool:
 def can_mark_publishable(user: User, response: Response) -> bool:
     """Whether a profile may be made public is the country's own decision."""
     return can_edit_response(user, response)
+
+
+def can_see_round(user: User, round_: Round) -> bool:
+    """A draft round is for administrators only until it opens: pages and API alike."""
+    if round_.state is not RoundState.DRAFT:
+        return True
+    return bool(user.is_authenticated and user.is_active and user.role is Role.ADMIN)
+
+
+def visible_rounds(user: User) -> ColumnElement[bool]:
+    """``can_see_round`` as a condition on ``Round`` for queries that list rounds."""
+    if user.is_authenticated and user.is_active and user.role is Role.ADMIN:
+        return true()
+    return Round.state != RoundState.DRAFT
+
+
+def require_round(round_: Round | None, user: User | None = None) -> Round:
+    """The round, or 404 when it does not exist or is not for this person (a draft)."""
+    if round_ is None or not can_see_round(user if user is not None else current_user, round_):
+        abort(404)
+    return round_
 
 
 def require_response(response: Response | None, *, edit: bool = False) -> Response:

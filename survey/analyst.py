@@ -26,7 +26,13 @@ from wtforms.fields.choices import SelectChoice
 
 from exports import STATUS_FILTER_LABELS, XLSX_MIMETYPE
 
-from .access import can_export_country, can_export_regional, can_see_export_job
+from .access import (
+    can_export_country,
+    can_export_regional,
+    can_see_export_job,
+    require_round,
+    visible_rounds,
+)
 from .extensions import db
 from .models import Country, ExportJob, Response, Round
 from .services import SurveyError
@@ -48,7 +54,8 @@ class ExportForm(FlaskForm):
 
 
 def _rounds() -> list[Round]:
-    return list(db.session.scalars(select(Round).order_by(Round.id.desc())))
+    return list(db.session.scalars(select(Round).where(visible_rounds(current_user))
+                                   .order_by(Round.id.desc())))
 
 
 def _export_form(rounds: list[Round]) -> ExportForm:
@@ -146,8 +153,8 @@ def download(job_id: int):
 def country_workbook(iso3: str, round_id: int):
     """A country's own workbook: small enough to build while the person waits."""
     country = db.session.scalar(select(Country).where(Country.iso3 == iso3.upper()))
-    found = db.session.get(Round, round_id)
-    if country is None or found is None:
+    found = require_round(db.session.get(Round, round_id))
+    if country is None:
         abort(404)
     if not can_export_country(current_user, country.id):
         abort(403)

@@ -19,9 +19,10 @@ from werkzeug.exceptions import HTTPException
 from exports import XLSX_MIMETYPE, tidy_csv_chunks, tidy_table
 from exports.tables import scores_tables
 
-from .access import can_export_country, can_export_regional
+from .access import can_export_country, can_export_regional, can_see_round, visible_rounds
 from .extensions import csrf, db
 from .models import Country, Round, User
+from .security import json_error
 from .services import SurveyError
 from .services.api_tokens import user_for_token
 from .services.exports import build_export, export_input
@@ -50,18 +51,13 @@ class ApiError(Exception):
 
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
-    response = jsonify({"error": exc.message})
-    response.status_code = exc.status
-    if exc.status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="survey api"'
-    return response
+    headers = [("WWW-Authenticate", 'Bearer realm="survey api"')] if exc.status == 401 else []
+    return json_error(exc.status, exc.message, headers)
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
-    response = jsonify({"error": exc.description or exc.name})
-    response.status_code = exc.code or 500
-    return response
+    return json_error(exc.code or 500, exc.description or exc.name, exc.get_headers())
 
 
 @bp.before_request
@@ -87,7 +83,7 @@ def _user() -> User:
 
 def _round(round_id: int) -> Round:
     found = db.session.get(Round, round_id)
-    if found is None:
+    if found is None or not can_see_round(_user(), found):  # a draft: administrators only
         raise ApiError(404, f"no round with id {round_id}")
     return found
 
@@ -153,7 +149,7 @@ def _records(frame, *, machine_names: bool = False) -> list[dict[str, Any]]:
 
 @bp.get("/rounds")
 def rounds():
-    found = db.session.scalars(select(Round).order_by(Round.id))
+    found = db.session.scalars(select(Round).where(visible_rounds(_user())).order_by(Round.id))
     return jsonify({"results": [{
         "id": r.id, "name": r.name, "state": r.state.value,
         "questionnaire": r.questionnaire.key, "previous_round_id": r.previous_round_id,

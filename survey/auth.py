@@ -131,12 +131,9 @@ class LoginForm(FlaskForm):
 
 def _safe_next(target: str | None) -> str | None:
     """Only same-site paths: never redirect to another host after login."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
+    from .security import safe_next_url
+
+    return safe_next_url(target)
 
 
 def _limits() -> tuple[int, int, dt.timedelta]:

@@ -49,6 +49,19 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
+    if number < 0:
+        raise ConfigError(f"{name} cannot be negative, got {number}")
+    return number
+
+
 def load_config(instance_path: Path) -> dict[str, Any]:
     env = os.environ
     mode = env.get("SURVEY_ENV", "development").strip().lower()
@@ -80,5 +93,10 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "SURVEY_MAIL_TIMEOUT": int(env.get("SURVEY_MAIL_TIMEOUT", "10")),
         # How long a page's resume token (and a form kept with it) stays valid.
         "SURVEY_RESUME_HOURS": float(env.get("SURVEY_RESUME_HOURS", "6")),
+        # Nothing waits for ever on the database (see survey.database).
+        "SURVEY_DB_CONNECT_TIMEOUT": _int("SURVEY_DB_CONNECT_TIMEOUT", 5),
+        "SURVEY_DB_STATEMENT_TIMEOUT_MS": _int("SURVEY_DB_STATEMENT_TIMEOUT_MS", 15_000),
+        "SURVEY_DB_LONG_STATEMENT_TIMEOUT_MS": _int("SURVEY_DB_LONG_STATEMENT_TIMEOUT_MS",
+                                                    600_000),
     }
     return config

@@ -6,19 +6,23 @@ Answers hidden by skip logic are left out: they do not count anywhere.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from itertools import groupby
 from operator import itemgetter
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from questionnaires import SPECIAL_CODES, relevance
+from questionnaires import SPECIAL_CODES, Question, relevance
 
 from .extensions import db
 from .models import Answer, Country, Response, ResponseStatus, Round, User
 from .services.questionnaires import definition_of
+
+log = logging.getLogger(__name__)
 
 COLUMNS = [
     "round", "round_id", "country", "iso3", "subregion", "response_id", "status", "pillar",
@@ -64,21 +68,27 @@ def answers_frame(round_ids: Iterable[int] | None = None,
     append = {name: columns[name].append for name in COLUMNS}
     # Per question, once: the question, its type object and its text in ``language``.
     about: dict[tuple[int, str], tuple] = {}
+    readings = _Readings(language)
     for response_rows in by_response:
         round_id = response_rows[0][7]
         definition = definitions[round_id]
-        values = {r[0]: r[1] for r in response_rows}
-        visible = relevance(definition, values)
-        for (question_id, value, evidence, carried_over, updated_at, response_id, status,
-             round_id, round_name, country, iso3, subregion, editor_name) in response_rows:
-            if not visible.get(question_id):
-                continue  # hidden by skip logic, or not a question of this version
+        read = {}
+        for row in response_rows:
+            question_id = row[0]
+            if not definition.has_question(question_id):
+                continue  # not a question of this version: never shown
             known = about.get((round_id, question_id))
             if known is None:
                 q = definition.question(question_id)
                 known = about[(round_id, question_id)] = (q, q.kind, q.label.get(language))
-            q, kind, label = known
-            special = isinstance(value, str) and value in SPECIAL_CODES
+            read[question_id] = readings.of(round_id, known[0], row[1], row[5])
+        visible = relevance(definition, {qid: reading[0] for qid, reading in read.items()})
+        for (question_id, _stored, evidence, carried_over, updated_at, response_id, status,
+             round_id, round_name, country, iso3, subregion, editor_name) in response_rows:
+            if not visible.get(question_id):
+                continue  # hidden by skip logic, or not a question of this version
+            value, code, value_label, number = read[question_id]
+            q, kind, label = about[(round_id, question_id)]
             append["round"](round_name)
             append["round_id"](round_id)
             append["country"](country)
@@ -90,9 +100,9 @@ def answers_frame(round_ids: Iterable[int] | None = None,
             append["question_id"](question_id)
             append["question"](label)
             append["type"](q.type)
-            append["value_code"](value if special else kind.codes(q, value))
-            append["value_label"](kind.display(q, value, language))
-            append["value_number"](None if special else kind.number(q, value))
+            append["value_code"](code)
+            append["value_label"](value_label)
+            append["value_number"](number)
             append["value"](value)
             append["evidence"](evidence)
             append["carried_over"](carried_over)
@@ -101,3 +111,49 @@ def answers_frame(round_ids: Iterable[int] | None = None,
     frame = pd.DataFrame(columns, columns=COLUMNS)
     frame["value_number"] = pd.to_numeric(frame["value_number"], errors="coerce")
     return frame
+
+
+class _Readings:
+    """Each distinct stored value of a question, read once: (value, code, label, number).
+
+    The value is put in its question's canonical shape whatever the database holds.
+    Values are normalised when written (the Answer hook) and old ones were repaired by
+    migration 0004, so this is a second line: a shape the type cannot read counts as no
+    answer (and is logged) instead of breaking every round-wide view. Answers repeat a
+    few values (yes, no, option codes, small counts), so each is worked out once.
+    """
+
+    def __init__(self, language: str | None):
+        self.language = language
+        self.known: dict[tuple, tuple] = {}
+
+    def of(self, round_id: int, question: Question, stored: Any, response_id: int) -> tuple:
+        key = _memo_key(stored)
+        if key is not None:
+            found = self.known.get((round_id, question.id, key))
+            if found is not None:
+                return found
+        kind = question.kind
+        value = kind.readable(question, stored)
+        if value is None and stored is not None:
+            log.warning("response %s, question %s: the stored value %r is not readable; "
+                        "treated as no answer", response_id, question.id, stored)
+        special = isinstance(value, str) and value in SPECIAL_CODES
+        reading = (value, value if special else kind.codes(question, value),
+                   kind.display(question, value, self.language),
+                   None if special else kind.number(question, value))
+        if key is not None:
+            self.known[(round_id, question.id, key)] = reading
+        return reading
+
+
+def _memo_key(value: Any) -> tuple | None:
+    """A hashable key telling stored values apart (1, 1.0 and True too), or None for free text."""
+    if isinstance(value, str):
+        return (str, value) if len(value) <= 40 else None
+    if value is None or isinstance(value, (bool, int, float)):
+        return (type(value), value)
+    if isinstance(value, list):
+        items = tuple(_memo_key(item) for item in value)
+        return None if None in items else (list, items)
+    return None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+import contextlib
+
+from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -17,7 +19,9 @@ def healthz():
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
-        db.session.rollback()
-        return jsonify(status="error", database="unreachable",
-                       detail=type(exc).__name__), 503
+        current_app.logger.warning("health check: the database is unreachable: %s",
+                                   str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        with contextlib.suppress(SQLAlchemyError):
+            db.session.rollback()
+        return jsonify(status="error", database="unreachable"), 503  # the log says why
     return jsonify(status="ok", database="reachable")

@@ -32,6 +32,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .extensions import db
 
 JSONValue = JSON().with_variant(JSONB(), "postgresql")
+# An answer's "no answer" is SQL NULL, never JSON null: one way to be empty, on both databases.
+AnswerValue = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 def utcnow() -> dt.datetime:
@@ -207,7 +209,7 @@ class Answer(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(ForeignKey("responses.id"), index=True)
     question_id: Mapped[str] = mapped_column(String(50))
-    value: Mapped[Any | None] = mapped_column(JSONValue)
+    value: Mapped[Any | None] = mapped_column(AnswerValue)  # written through the door below
     evidence: Mapped[str | None] = mapped_column(Text)
     # True while the answer was carried over from the previous round and not yet confirmed.
     carried_over: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -449,3 +451,24 @@ def _questionnaire_version_is_immutable_once_used(mapper, connection, target) ->
     if used:
         raise ValueError(f"questionnaire {target.code}:{target.version} is used by a round "
                          "and cannot change; publish a new version instead")
+
+
+@event.listens_for(Answer, "before_insert")
+@event.listens_for(Answer, "before_update")
+def _answer_value_through_its_type(mapper, connection, target: Answer) -> None:
+    """The one door for answer values: every value written passes its question type's normaliser.
+
+    Whoever writes an answer (page saves, autosave, carry-over, the demo, the command line),
+    the stored value has the canonical shape of its question in the round's questionnaire
+    version, and "no answer" is SQL NULL. A value the type refuses raises ``AnswerError``
+    and nothing is written. Writers that bypass the ORM call the same normaliser
+    (``Question.normalise``) themselves: backup restore and migration 0004. ORM bulk
+    inserts (``session.execute(insert(Answer), rows)``) skip mapper hooks: the app has none.
+    """
+    state = inspect(target)
+    if state.persistent and not state.attrs.value.history.has_changes():
+        return  # only the evidence, the version or the editor changed
+    from .services.questionnaires import question_of_response
+
+    question = question_of_response(connection, target.response_id, target.question_id)
+    target.value = question.normalise(target.value)

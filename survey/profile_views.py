@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from profiles import OVERALL, score_chart_svg
 
-from .access import STAFF, can_mark_publishable, can_see_profile, roles_required
+from .access import STAFF, can_mark_publishable, can_see_profile, require_round, roles_required
 from .extensions import db
 from .models import Country, Response, ResponseStatus, Round
 from .services import NotFound, SurveyError
@@ -20,9 +20,9 @@ bp = Blueprint("profile_views", __name__)
 
 
 def _round_country(round_id: int, iso3: str) -> tuple[Round, Country]:
-    round_ = db.session.get(Round, round_id)
+    round_ = require_round(db.session.get(Round, round_id))
     country = db.session.scalar(select(Country).where(Country.iso3 == iso3.upper()))
-    if round_ is None or country is None:
+    if country is None:
         abort(404)
     return round_, country
 
@@ -81,7 +81,7 @@ SORTS = ("country", "subregion")
 @bp.get("/rounds/<int:round_id>/overview")
 @roles_required(*STAFF)
 def overview(round_id: int):
-    round_ = db.get_or_404(Round, round_id)
+    round_ = require_round(db.session.get(Round, round_id))
     definition, table = profile_service.regional_scores(round_)
     keys = [p.id for p in definition.pillars] + [OVERALL]
     sort = request.args.get("sort", "country")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, render_template
 from flask_babel import get_locale
-from flask_login import current_user, login_required
+from flask_login import login_required
 
+from .access import require_round
 from .extensions import db
-from .models import Role, Round, RoundState
+from .models import Round
 from .services.questionnaires import definition_of
 
 bp = Blueprint("questionnaire", __name__)
@@ -16,9 +17,7 @@ bp = Blueprint("questionnaire", __name__)
 @bp.get("/rounds/<int:round_id>/questionnaire")
 @login_required
 def show(round_id: int):
-    round_ = db.get_or_404(Round, round_id)
-    if round_.state is RoundState.DRAFT and current_user.role is not Role.ADMIN:
-        abort(404)  # drafts are visible to administrators only, as on the home page
+    round_ = require_round(db.session.get(Round, round_id))  # drafts: administrators only
     definition = definition_of(round_.questionnaire)
     return render_template("questionnaire/show.html", round=round_, definition=definition,
                            lang=str(get_locale()))

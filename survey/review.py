@@ -9,9 +9,19 @@ from flask import Response as HttpResponse
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .access import STAFF, can_comment, can_review, require_response, roles_required
+from .access import (
+    STAFF,
+    can_comment,
+    can_review,
+    can_see_round,
+    require_response,
+    require_round,
+    roles_required,
+    visible_rounds,
+)
 from .extensions import db
 from .models import Answer, Response, ResponseStatus, ReviewComment, Role, Round
+from .security import safe_next_url
 from .services import SurveyError
 from .services import review as review_service
 from .services.questionnaires import definition_of
@@ -24,7 +34,7 @@ bp = Blueprint("review", __name__)
 @bp.get("/rounds/<int:round_id>/tracker")
 @roles_required(*STAFF)
 def tracker(round_id: int):
-    round_ = db.get_or_404(Round, round_id)
+    round_ = require_round(db.session.get(Round, round_id))
     subregion, status = _filters()
     data = review_service.tracker(round_, subregion=subregion, status=status)
     return render_template("review/tracker.html", tracker=data, subregion=subregion,
@@ -34,7 +44,7 @@ def tracker(round_id: int):
 @bp.get("/rounds/<int:round_id>/tracker.xlsx")
 @roles_required(*STAFF)
 def tracker_xlsx(round_id: int):
-    round_ = db.get_or_404(Round, round_id)
+    round_ = require_round(db.session.get(Round, round_id))
     subregion, status = _filters()
     content = tracker_workbook(review_service.tracker(round_, subregion=subregion, status=status))
     slug = re.sub(r"[^A-Za-z0-9]+", "-", round_.name).strip("-").lower() or "round"
@@ -131,9 +141,8 @@ def comments(response_id: int):
 
 
 def _back(response: Response) -> str:
-    target = request.form.get("next", "")
-    # Only paths inside this app; never an absolute URL to somewhere else.
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    target = safe_next_url(request.form.get("next"))  # only paths on this site
+    if target:
         return target
     if current_user.role in STAFF:
         return url_for("review.show", response_id=response.id)
@@ -208,9 +217,12 @@ def header_values() -> dict:
         Notification.user_id == current_user.id, Notification.read_at.is_(None))) or 0
     round_id = (request.view_args or {}).get("round_id")
     nav_round = db.session.get(Round, round_id) if round_id else None
+    if nav_round is not None and not can_see_round(current_user, nav_round):
+        nav_round = None
     if nav_round is None:
-        nav_round = db.session.scalar(select(Round).order_by(Round.opens_on.desc().nulls_last(),
-                                                             Round.id.desc()).limit(1))
+        nav_round = db.session.scalar(select(Round).where(visible_rounds(current_user))
+                                      .order_by(Round.opens_on.desc().nulls_last(),
+                                                Round.id.desc()).limit(1))
     nav_response = None
     if current_user.role is Role.FOCAL_POINT and nav_round is not None:
         nav_response = db.session.scalar(select(Response).where(

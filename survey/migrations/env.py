@@ -98,6 +98,10 @@ def run_migrations_online():
         )
 
         with context.begin_transaction():
+            # Migrations may rewrite whole tables: their own limit, not a web request's.
+            from survey.database import allow_long_statements
+
+            allow_long_statements(connection)
             context.run_migrations()
 
 

@@ -22,11 +22,13 @@ from pathlib import Path
 from typing import IO, Any
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from sqlalchemy import JSON, Date, DateTime, LargeBinary, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
+from ..database import allow_long_statements, connect_args
 from ..extensions import db
 from . import SurveyError
 
@@ -47,6 +49,7 @@ def _backup_engine(url: sa.URL | str) -> Engine:
     """A private engine whose transactions really are transactions on SQLite too."""
     url = sa.make_url(url)
     if url.get_backend_name() == "sqlite":
+        # (No busy timeout needed: the dump only reads, and a reader is never locked out.)
         engine = sa.create_engine(url, poolclass=NullPool)
 
         @event.listens_for(engine, "connect")
@@ -58,7 +61,12 @@ def _backup_engine(url: sa.URL | str) -> Engine:
             conn.exec_driver_sql("BEGIN")
 
         return engine
-    return sa.create_engine(url, poolclass=NullPool, isolation_level="REPEATABLE READ")
+    return sa.create_engine(url, poolclass=NullPool, isolation_level="REPEATABLE READ",
+                            connect_args=_connect_args(url))
+
+
+def _connect_args(url: sa.URL | str) -> dict[str, Any]:
+    return connect_args(url, current_app.config if has_app_context() else {})
 
 
 def schema_revision(conn: Connection) -> str | None:
@@ -82,6 +90,7 @@ def write_backup(out: str | Path | IO[bytes], url: sa.URL | str | None = None) -
     engine = _backup_engine(url or db.engine.url)
     try:
         with engine.connect() as conn, conn.begin():
+            allow_long_statements(conn)  # a whole table per statement
             revision = schema_revision(conn)
             if revision is None:
                 raise BackupError("the database has no schema yet (run: survey init-db)")
@@ -159,9 +168,11 @@ def restore_backup(source: str | Path | IO[bytes], url: sa.URL | str | None = No
         raise BackupError(f"cannot read the backup: {exc}") from None
     with archive:
         manifest = read_manifest(archive)
-        engine = sa.create_engine(url or db.engine.url, poolclass=NullPool)
+        target = url or db.engine.url
+        engine = sa.create_engine(target, poolclass=NullPool, connect_args=_connect_args(target))
         try:
             with engine.begin() as conn:
+                allow_long_statements(conn)
                 _check_target(conn, manifest)
                 for table in _tables():
                     _restore_table(conn, archive, table, manifest)
@@ -207,8 +218,30 @@ def _restore_table(conn: Connection, archive: zipfile.ZipFile, table: sa.Table,
     convert = [_load_converter(table.c[name]) for name in columns]
     statement = _insert_statement(table, columns)
     for batch in _batches(data["rows"], BATCH):
-        conn.execute(statement, [{name: fn(value) for name, fn, value in zip(columns, convert, row)}
-                                 for row in batch])
+        rows = [{name: fn(value) for name, fn, value in zip(columns, convert, row)}
+                for row in batch]
+        if table.name == "answers":
+            _answer_values_through_their_type(conn, rows)
+        conn.execute(statement, rows)
+
+
+def _answer_values_through_their_type(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Restored answers pass the door every ORM write passes (``models.Answer``'s hook)."""
+    from questionnaires import AnswerError
+
+    from .questionnaires import definitions_of_responses
+
+    definitions = definitions_of_responses(conn, {row["response_id"] for row in rows})
+    for row in rows:
+        definition = definitions.get(row["response_id"])
+        if definition is None or not definition.has_question(row["question_id"]):
+            raise BackupError(f"the backup's answer {row.get('id')} answers no question of its "
+                              "round's questionnaire")
+        try:
+            row["value"] = definition.question(row["question_id"]).normalise(row["value"])
+        except AnswerError as exc:
+            raise BackupError(f"the backup's answer {row.get('id')} ({row['question_id']}) holds "
+                              f"a value its question refuses: {exc}") from None
 
 
 def _reset_sequences(conn: Connection) -> None:

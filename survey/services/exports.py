@@ -30,6 +30,7 @@ from exports import (
     tidy_csv,
 )
 
+from ..database import allow_long_statements
 from ..extensions import db
 from ..frames import answers_frame
 from ..models import Country, ExportJob, Response, ResponseStatus, Round, User, utcnow
@@ -152,6 +153,7 @@ def build_export(params: dict[str, Any], generated_by: str,
                  progress: Callable[[int], None] | None = None) -> ExportFile:
     """Build the file ``params`` describe: kind (regional|country), round, subregion, status,
     country (ISO3) and format (xlsx|csv|csv-bom|zip)."""
+    allow_long_statements(db.session)  # a large export may read for longer than a page
     kind = params.get("kind", "regional")
     fmt = params.get("format", "xlsx")
     if fmt not in FORMATS:

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 
-from questionnaires import Definition, bundled_definition_paths, load_definition, parse_definition
+from questionnaires import (
+    AnswerError,
+    Definition,
+    Question,
+    bundled_definition_paths,
+    load_definition,
+    parse_definition,
+)
 
 from ..extensions import db
-from ..models import QuestionnaireVersion, Round
+from ..models import QuestionnaireVersion, Response, Round
 from . import NotFound, SurveyError
 
 # Parsed definitions by checksum: the checksum names the content, so this never goes stale.
@@ -23,6 +32,44 @@ def definition_of(version: QuestionnaireVersion) -> Definition:
         parsed = parse_definition(version.definition, source=f"questionnaire {version.key}")
         _PARSED[version.checksum] = parsed
     return parsed
+
+
+def definitions_of_responses(connection: Connection, response_ids: Iterable[int]
+                             ) -> dict[int, Definition]:
+    """The questionnaire each response answers (its round's pinned version), by response id.
+
+    Reads through ``connection`` so that flush hooks and bulk writers (restore, migrations)
+    can use it; each definition is parsed once per content.
+    """
+    wanted = sorted(set(response_ids))
+    if not wanted:
+        return {}
+    rows = connection.execute(
+        select(Response.id, QuestionnaireVersion.id, QuestionnaireVersion.code,
+               QuestionnaireVersion.version, QuestionnaireVersion.checksum)
+        .join(Round, Response.round_id == Round.id)
+        .join(QuestionnaireVersion, Round.questionnaire_version_id == QuestionnaireVersion.id)
+        .where(Response.id.in_(wanted))).all()
+    out = {}
+    for response_id, version_id, code, number, checksum in rows:
+        parsed = _PARSED.get(checksum)
+        if parsed is None:
+            data = connection.scalar(select(QuestionnaireVersion.definition)
+                                     .where(QuestionnaireVersion.id == version_id))
+            parsed = _PARSED[checksum] = parse_definition(data, source=f"questionnaire "
+                                                                      f"{code}:{number}")
+        out[response_id] = parsed
+    return out
+
+
+def question_of_response(connection: Connection, response_id: int, question_id: str) -> Question:
+    """The question an answer of ``response_id`` answers; ``AnswerError`` if there is none."""
+    definition = definitions_of_responses(connection, [response_id]).get(response_id)
+    if definition is None:
+        raise AnswerError(f"there is no response {response_id} to answer")
+    if not definition.has_question(question_id):
+        raise AnswerError(f"'{question_id}' is not a question of {definition.key}")
+    return definition.question(question_id)
 
 
 def register_definition(definition: Definition, source: str = "bundled",

@@ -100,16 +100,19 @@ def save_answer(response: Response, question_id: str, value: Any, user: User, *,
             return SaveOutcome(None, False)
         answer = Answer(response_id=response.id, question_id=question_id)
         db.session.add(answer)
-    answer.value = value
-    answer.evidence = new_evidence
-    answer.carried_over = False if confirm_carried else carried
-    answer.updated_by_id = user.id
-    answer.updated_at = utcnow()
-    record("answer.confirm" if unchanged else "answer.save", "answer", user=user,
-           response=response, question_id=question_id,
-           old={"value": old_value, "evidence": old_evidence},
-           new={"value": value, "evidence": new_evidence})
-    touch(response, user)
+    # One save is one UPDATE (one version): nothing may flush the answer half-changed, as
+    # reading an expired attribute (the user after a commit) would through autoflush.
+    with db.session.no_autoflush:
+        answer.value = value
+        answer.evidence = new_evidence
+        answer.carried_over = False if confirm_carried else carried
+        answer.updated_by_id = user.id
+        answer.updated_at = utcnow()
+        record("answer.confirm" if unchanged else "answer.save", "answer", user=user,
+               response=response, question_id=question_id,
+               old={"value": old_value, "evidence": old_evidence},
+               new={"value": value, "evidence": new_evidence})
+        touch(response, user)
     db.session.flush()
     return SaveOutcome(answer, True)
 
