@@ -242,9 +242,12 @@ def _normalise_characters(text: str) -> str:
 # -- the locale's rules ----------------------------------------------------------------
 
 def _as_locale(locale: Locale | str) -> Locale:
-    if isinstance(locale, Locale):
-        return locale
-    return Locale.parse(locale, sep="-" if "-" in locale else "_")
+    return locale if isinstance(locale, Locale) else _parse_locale(locale)
+
+
+@lru_cache(maxsize=256)
+def _parse_locale(code: str) -> Locale:
+    return Locale.parse(code, sep="-" if "-" in code else "_")
 
 
 @dataclass(frozen=True)
@@ -255,6 +258,7 @@ class _Symbols:
     percent: str
 
 
+@lru_cache(maxsize=512)
 def _symbols(loc: Locale, system: str) -> _Symbols:
     """The locale's marks in a numbering system, or its Latin ones where it has none."""
     try:
@@ -490,7 +494,7 @@ def parse_number(text: str, locale: Locale | str, *, integer: bool = False, perc
     s = _normalise_characters(text).strip()
     if not s:
         return refuse("empty")
-    if any(unicodedata.category(c) == "Sc" for c in s):
+    if "$" in s or (not s.isascii() and any(unicodedata.category(c) == "Sc" for c in s)):
         return refuse("currency")
     if _SCIENTIFIC.search(s):
         return refuse("scientific")
