@@ -159,18 +159,25 @@ def test_todays_engine_refuses_the_draft_instead_of_misreading_it():
     with pytest.raises(DefinitionError) as caught:
         load_definition(DRAFT)
     problems = "\n".join(caught.value.problems)
-    for refusal in ("format: is not a known top-level key", "checks: is not a known top-level key",
-                    "question op_fin_inv_share: unknown type 'derived'",
-                    "question stat_period: unknown type 'statistical_year'",
-                    "question op_fiu_disseminations: 'scored_when' is not a setting",
-                    "question op_trained_staff: option 'none': 'exclusive' is not an option setting"):
+    for refusal in (
+        "format: is not a known top-level key",
+        "checks: is not a known top-level key",
+        "question op_fin_inv_share: unknown type 'derived'",
+        "question stat_period: unknown type 'statistical_year'",
+        "question op_fiu_disseminations: 'scored_when' is not a setting",
+        "question op_trained_staff: option 'none': 'exclusive' is not an option setting",
+    ):
         assert refusal in problems
 
 
 def test_ids_are_unique_and_well_formed(draft):
     qids = [q["id"] for q in questions_of(draft)]
-    for ids in (qids, [s["id"] for s in draft["sections"]], [a["id"] for a in draft["actions"]],
-                [c["id"] for c in draft["checks"]]):
+    for ids in (
+        qids,
+        [s["id"] for s in draft["sections"]],
+        [a["id"] for a in draft["actions"]],
+        [c["id"] for c in draft["checks"]],
+    ):
         duplicated = [i for i, n in Counter(ids).items() if n > 1]
         assert not duplicated
         assert all(ID_PATTERN.match(i) for i in ids), [i for i in ids if not ID_PATTERN.match(i)]
@@ -183,8 +190,11 @@ def test_ids_are_unique_and_well_formed(draft):
 
 
 def test_every_text_has_english(draft):
-    missing = [where for where, text in texts(draft)
-               if not isinstance(text, dict) or not isinstance(text.get("en"), str) or not text["en"].strip()]
+    missing = [
+        where
+        for where, text in texts(draft)
+        if not isinstance(text, dict) or not isinstance(text.get("en"), str) or not text["en"].strip()
+    ]
     assert not missing
 
 
@@ -403,6 +413,11 @@ def test_counts_and_free_text_stay_internal(draft):
 
 
 def test_reference_year_counts_never_carry_over_and_periods_are_anchored(draft):
+    order = [q["id"] for q in questions_of(draft)]
+    periods = [q for q in questions_of(draft) if q["type"] == "statistical_year"]
+    assert [q["id"] for q in periods] == ["stat_period"] and periods[0]["carry_over"] is False
+    first_with_period = min(order.index(q["id"]) for q in questions_of(draft) if "period" in q)
+    assert order.index("stat_period") < first_with_period
     for q in questions_of(draft):
         words = english(q["label"]) + " " + english(q["help"])
         if q.get("period") == "reference_year":
@@ -427,8 +442,12 @@ def test_numbers_have_hard_and_soft_bounds_in_order(draft):
 def test_checks_name_both_questions_and_only_those(draft):
     for c in draft["checks"]:
         assert c["severity"] in ("error", "warning"), c["id"]
-        refs = referenced(c["must"]) | {leaf[op]["answer"] for leaf in leaves(c["must"])
-                                         for op in [operator_of(leaf)] if isinstance(leaf[op], dict)}
+        refs = referenced(c["must"]) | {
+            leaf[op]["answer"]
+            for leaf in leaves(c["must"])
+            for op in [operator_of(leaf)]
+            if isinstance(leaf[op], dict)
+        }
         message = english(c["message"])
         named = set(re.findall(r"\{number:([a-z0-9_]+)\}", message))
         valued = set(re.findall(r"\{value:([a-z0-9_]+)\}", message))
