@@ -243,6 +243,8 @@ class AuditEvent(db.Model):
     remote_addr: Mapped[str | None] = mapped_column(String(45))
 
     user: Mapped[User | None] = relationship()
+    country: Mapped[Country | None] = relationship()
+    round: Mapped[Round | None] = relationship()
 
 
 class StatusChange(db.Model):
