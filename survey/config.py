@@ -78,5 +78,9 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "SURVEY_BASE_URL": env.get("SURVEY_BASE_URL"),
         "SURVEY_PROXY_FIX": _bool("SURVEY_PROXY_FIX", False),
         "SURVEY_MAIL_TIMEOUT": int(env.get("SURVEY_MAIL_TIMEOUT", "10")),
+        # Comments (and replies) one person may send per window, counted in the database.
+        "SURVEY_COMMENT_LIMIT": int(env.get("SURVEY_COMMENT_LIMIT", "100")),
+        "SURVEY_COMMENT_WINDOW": dt.timedelta(
+            minutes=int(env.get("SURVEY_COMMENT_WINDOW_MINUTES", "60"))),
     }
     return config
