@@ -82,5 +82,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "SURVEY_COMMENT_LIMIT": int(env.get("SURVEY_COMMENT_LIMIT", "100")),
         "SURVEY_COMMENT_WINDOW": dt.timedelta(
             minutes=int(env.get("SURVEY_COMMENT_WINDOW_MINUTES", "60"))),
+        # Where to report a security problem (e-mail or URL), published as security.txt.
+        "SURVEY_SECURITY_CONTACT": env.get("SURVEY_SECURITY_CONTACT") or None,
     }
     return config

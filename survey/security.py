@@ -6,7 +6,9 @@ extension: one place to read what the browser is told.
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+import datetime as dt
+
+from flask import Flask, Response, abort, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -42,6 +44,18 @@ def init_security(app: Flask) -> None:
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
+
+    @app.get("/.well-known/security.txt")
+    def security_txt():
+        """Where to report a problem (RFC 9116), when SURVEY_SECURITY_CONTACT says so."""
+        contact = app.config.get("SURVEY_SECURITY_CONTACT")
+        if not contact:
+            abort(404)
+        if "@" in contact and not contact.startswith(("mailto:", "https:", "http:")):
+            contact = "mailto:" + contact
+        expires = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=365)
+        body = f"Contact: {contact}\nExpires: {expires.isoformat().replace('+00:00', 'Z')}\n"
+        return Response(body, mimetype="text/plain")
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
