@@ -242,12 +242,13 @@ def thread_replies(root: ReviewComment) -> Select:
 
 
 class CommentLimitReached(SurveyError):
-    """Too many comments from one person in the current window."""
+    """Too many comments (or thread resolutions) from one person in the current window."""
 
-    def __init__(self, limit: Limit):
+    def __init__(self, limit: Limit, what: str = "comment"):
         self.limit = limit
-        super().__init__(f"you have sent {limit.limit} comments in a short time, the most "
-                         "allowed; you can send more after "
+        done = (f"you have sent {limit.limit} comments" if what == "comment"
+                else f"you have resolved or reopened {limit.limit} threads")
+        super().__init__(f"{done} in a short time, the most allowed; you can go on after "
                          f"{limit.resets_at:%H:%M} UTC")
 
 
@@ -259,11 +260,16 @@ def comment_limit() -> tuple[int, dt.timedelta]:
 
 
 def count_comment(user: User, what: str = "comment") -> None:
-    """Count one comment (or resolve) of ``user``, atomically; refuse it over the limit."""
+    """Count one comment (or, with ``what="resolve"``, one resolution) of ``user``; refuse it
+    over the limit.
+
+    Call it before anything is written in the request's transaction: the count is kept on a
+    connection of its own, and SQLite lets one connection write at a time.
+    """
     allowed, window = comment_limit()
     limit = hit(f"{what}:user:{user.id}", allowed, window)
     if limit.exceeded:
-        raise CommentLimitReached(limit)
+        raise CommentLimitReached(limit, what)
 
 
 def add_comment(response: Response, user: User, body: str, *, question_id: str | None = None,
@@ -302,7 +308,7 @@ def add_comment(response: Response, user: User, body: str, *, question_id: str |
 
 
 def resolve_comment(comment: ReviewComment, user: User, resolved: bool = True) -> ReviewComment:
-    count_comment(user, "comment-resolve")
+    count_comment(user, "resolve")
     root = comment if comment.parent_id is None else db.session.get(ReviewComment, comment.parent_id)
     if resolved:
         root.resolved_at, root.resolved_by_id = utcnow(), user.id
