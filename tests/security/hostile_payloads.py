@@ -35,8 +35,10 @@ CLASSES: dict[str, tuple[str, ...]] = {
     "bidi": ("\u202ehx7gnp.exe", "\u2066hx7\u2069", "\u200f\u202bhx7"),
     "huge_int": ("99999999999999999999999", "9223372036854775808", "2147483648", "1e309"),
     "negative": ("-1", "-99999999999999999999999", "-0"),
-    "path": ("../../../etc/passwd", "%2e%2e%2f%2e%2e%2fhx7", "..%2F..%2Fhx7", "/\\evil.example/hx7",
-             "//evil.example/hx7", "..\\..\\hx7"),
+    # Traversal and, as a redirect target, another site (a browser reads "/\\" as "//") or a
+    # second header.
+    "path": ("/\\evil.example/../../../etc/passwd", "/\t/evil.example/hx7", "//evil.example/hx7",
+             "%2e%2e%2f%2e%2e%2fhx7", "..%2F..%2Fhx7", "..\\..\\hx7", "/hx7\r\nSet-Cookie: hx7=1"),
 }
 KINDS = tuple(CLASSES)
 PAYLOADS: tuple[Payload, ...] = tuple(Payload(k, v) for k, values in CLASSES.items() for v in values)

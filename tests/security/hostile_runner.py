@@ -263,6 +263,9 @@ def _problems(reply, body: bytes) -> list[str]:
     problems = []
     if reply.status_code >= 500:
         problems.append(f"status {reply.status_code}")
+    location = reply.headers.get("Location")
+    if 300 <= reply.status_code < 400 and location and _leaves_site(location):
+        problems.append(f"redirect to another site: Location {location!r}")
     mimetype = reply.mimetype or ""
     if mimetype == "text/html":
         text = body.decode("utf-8", "replace")
@@ -284,6 +287,16 @@ def _problems(reply, body: bytes) -> list[str]:
                     if cell.data_type == "f" and _formula(str(cell.value)):
                         problems.append(f"formula in {sheet.title}!{cell.coordinate}: {cell.value!r}")
     return problems
+
+
+def _leaves_site(location: str) -> bool:
+    """Whether a browser following this Location leaves the site (it drops tabs and line
+    breaks, and reads a backslash as a slash)."""
+    cleaned = re.sub(r"[\t\n\r]", "", location).strip("\x00 ").replace("\\", "/")
+    parts = urlsplit(cleaned)
+    if parts.scheme not in ("", "http", "https"):
+        return True
+    return bool(parts.netloc) and parts.netloc.split(":")[0] != "localhost"
 
 
 def _formula(cell: str) -> bool:
