@@ -228,13 +228,18 @@ def resolve(comment_id: int):
 @login_required
 def notifications():
     return render_template("review/notifications.html",
-                           items=review_service.unread_notifications(current_user))
+                           items=paginate(review_service.unread_notifications(current_user),
+                                          review_service.NOTIFICATIONS_PER_PAGE))
 
 
 @bp.post("/notifications/read")
 @login_required
 def notifications_read():
-    count = review_service.mark_read(current_user, request.form.get("id", type=int))
+    raw = request.form.get("id")
+    notification_id = record_id(raw)
+    # No id: all of them; an id no notification can have: none.
+    count = 0 if raw is not None and notification_id is None else \
+        review_service.mark_read(current_user, notification_id)
     db.session.commit()
     link = request.form.get("link", "")
     if link.startswith("/") and not link.startswith("//"):

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import Select, func, or_, select, true
+from sqlalchemy import Select, func, or_, select, true, update
 from sqlalchemy.orm import selectinload
 
 from questionnaires import overall_progress, progress
@@ -119,6 +119,7 @@ THREADS_BESIDE_QUESTION = 3
 REPLIES_SHOWN = 3
 THREADS_PER_PAGE = 20
 REPLIES_PER_PAGE = 50
+NOTIFICATIONS_PER_PAGE = 50
 # The comments page's filter value for comments on the whole submission (never a question id).
 WHOLE_SUBMISSION = "whole-submission"
 # Each person may send this many comments (and replies) per window; see ``comment_limit``.
@@ -338,22 +339,20 @@ def notify_focal_points(response: Response, message: str, actor: User | None = N
     return len(users)
 
 
-def unread_notifications(user: User) -> list[Notification]:
-    return list(db.session.scalars(select(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))
-        .order_by(Notification.created_at.desc(), Notification.id.desc())))
+def unread_notifications(user: User) -> Select:
+    """A person's unread notifications, newest first (to page)."""
+    return (select(Notification).where(Notification.user_id == user.id,
+                                       Notification.read_at.is_(None))
+            .order_by(Notification.created_at.desc(), Notification.id.desc()))
 
 
 def mark_read(user: User, notification_id: int | None = None) -> int:
-    rows = unread_notifications(user)
-    now = utcnow()
-    count = 0
-    for n in rows:
-        if notification_id is None or n.id == notification_id:
-            n.read_at = now
-            count += 1
-    db.session.flush()
-    return count
+    """Mark one of a person's unread notifications read, or all of them; how many changed."""
+    query = update(Notification).where(Notification.user_id == user.id,
+                                       Notification.read_at.is_(None))
+    if notification_id is not None:
+        query = query.where(Notification.id == notification_id)
+    return db.session.execute(query.values(read_at=utcnow())).rowcount
 
 
 # ---------------------------------------------------------------- decisions

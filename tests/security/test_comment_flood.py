@@ -23,6 +23,7 @@ pytestmark = pytest.mark.security
 REVIEWER = "reviewer@example.org"
 FOCAL_PHL = "focal.phl@example.org"
 QUESTION = "leg_ml_offence"  # in the "legal" section
+HUGE_ID = "99999999999999999999999"
 
 
 def _comments() -> int:
@@ -213,3 +214,26 @@ def test_a_page_number_past_the_end_shows_the_last_page(client, demo):
     reply = client.get(f"/responses/{phl.id}/comments?page=99999999999999999999999")
     assert reply.status_code == 200
     assert "Please add the citation for the confiscation law" in reply.get_data(as_text=True)
+
+
+def test_notifications_are_paged_and_marked_read_in_one_go(client, demo):
+    """Every comment from the working group notifies the country's focal points: a flood of
+    comments must not become a page that lists thousands of notifications."""
+    from survey.models import Notification
+
+    focal = user(FOCAL_PHL)
+    phl = response_of("PHL")
+    db.session.execute(insert(Notification.__table__), [
+        {"user_id": focal.id, "response_id": phl.id, "message": f"Note {n}", "link": "/",
+         "created_at": dt.datetime(2026, 1, 1) + dt.timedelta(minutes=n)} for n in range(120)])
+    db.session.commit()
+    login_as(client, focal)
+    page = client.get("/notifications").get_data(as_text=True)
+    assert page.count("<li>") == 50 and "Page 1 of 3" in page
+    assert re.search(r"Note 119\s", page) and not re.search(r"Note 69\s", page)  # newest first
+    assert client.post("/notifications/read", data={"id": HUGE_ID}).status_code == 302
+    unread = select(func.count(Notification.id)).where(Notification.user_id == focal.id,
+                                                        Notification.read_at.is_(None))
+    assert db.session.scalar(unread) == 120  # nothing marked
+    client.post("/notifications/read")
+    assert db.session.scalar(unread) == 0
