@@ -10,8 +10,8 @@ route's checks ("engaged"). Then, per route and role (``Runner.plan``):
   payload in every field (query parameters: the route's known ones in ``hostile_world.QUERY``
   plus the fields of GET forms on its page), and the other payloads of every class mixed into
   one request elsewhere; every other role sends every class mixed into two requests;
-- the first role that gets in also sends each field alone, a payload in the URL path per
-  class, and (POST) the form with nothing ticked or typed.
+- the first role that gets in also sends (POST) the form with nothing ticked or typed, each
+  field alone, and a payload in the URL path per class.
 
 Every answer is checked: no 500 (nor an exception), no raw markup from a payload in an HTML
 page, no formula from a payload in a CSV or workbook download, and for a role that may not
@@ -446,7 +446,11 @@ class Runner:
     def form_fields(self, rule: Rule, args: dict[str, Any]) -> list[Field]:
         endpoint = rule.endpoint
         if endpoint == "answering.save_one":
-            shapes = [f for _a, f in self.discovery.post_forms.get("answering.section", [])]
+            # The section form of the same response first: its hidden versions are this
+            # response's, so the save is not refused as a conflict.
+            sections = self.discovery.post_forms.get("answering.section", [])
+            shapes = [f for a, f in sections if a.get("response_id") == args["response_id"]]
+            shapes += [f for a, f in sections if a.get("response_id") != args["response_id"]]
             return save_one_fields(args["question_id"], shapes)
         shapes = self.discovery.post_forms.get(endpoint, [])
         for shape_args, fields in shapes:
@@ -514,6 +518,13 @@ class Runner:
                     args = combos[i]
                     fields = self.form_fields(rule, args)
                     out.append((args, self._post(role, build_path(rule, args), "form", fields, {})))
+                if engaged_roles[method][:1] == [role]:
+                    # Nothing ticked, nothing typed: first, while the form's versions are current.
+                    args = combos[engaged[0]] if engaged else combos[0]
+                    fields = self.form_fields(rule, args)
+                    blank = {n: "" for n, kind, _v in fields if kind != "hidden"}
+                    out.append((args, self._post(role, build_path(rule, args), "blank", fields,
+                                                 blank, drop_blank=True)))
             no_nul = tuple(k for k in kinds if k != "nul")
             if engaged and role in engaged_roles[method][:FULL_ROLES]:
                 args = combos[engaged[0]]
@@ -555,9 +566,6 @@ class Runner:
                 kind = kinds[(i + role_index) % len(kinds)]
                 out.append((args, self._fill(role, method, path, kind, names, fields,
                                              {name: payload(kind, i).value}, (kind,))))
-            if post:  # nothing ticked, nothing typed
-                blank = {n: "" for n, kind, _v in fields if kind != "hidden"}
-                out.append((args, self._post(role, path, "blank", fields, blank, drop_blank=True)))
         return out
 
     def engaged(self, rule: Rule, method: str, role: str, index: int, args: dict[str, Any]) -> bool:
@@ -587,7 +595,8 @@ class Runner:
 
     # one route, every role ----------------------------------------------------
     def run_route(self, rule: Rule, roles: tuple[str, ...] = ROLES, kinds: tuple[str, ...] = KINDS,
-                  only_kind: str | None = None) -> RouteResult:
+                  only_kind: str | None = None, readers: bool = True) -> RouteResult:
+        """Every role's requests to ``rule``; after writes, the pages that show the data."""
         result = RouteResult()
         engaged_roles: dict[str, list[str]] = {}
         for method in (m for m in ("GET", "POST") if m in rule.methods):
@@ -607,12 +616,22 @@ class Runner:
             refused = [t for a, t in planned if not may_write(self.world, rule.endpoint, role, a)]
             allowed = [t for a, t in planned if may_write(self.world, rule.endpoint, role, a)]
             self._send_refused(rule.endpoint, role, refused, result)
+            wrote = False
             for attempt in allowed:
                 self.send(attempt, rule.endpoint, result)
+                if attempt.kind == "blank" and self.watch.take():
+                    # A cleared form is the likeliest to leave data readers choke on: read now,
+                    # before later requests of the corpus write something else over it.
+                    wrote = True
+                    self.read_everything(rule.endpoint, result)
+                    self.watch.take()
             self._wait_for_background_work()
-            if self.watch.take():
+            if self.watch.take() or wrote:
                 result.wrote = True
                 self._baseline = None  # taken again before the next role that may not write
+        if result.wrote and readers:
+            self.read_everything(rule.endpoint, result)
+            self.watch.take()
         return result
 
     def _send_refused(self, endpoint: str, role: str, attempts: list[Attempt],
