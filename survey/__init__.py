@@ -35,6 +35,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .i18n import select_locale
 
     babel.init_app(app, locale_selector=select_locale)
+    from .request_guard import init_request_guard
+
+    init_request_guard(app)  # before the blueprints: their <int:...> ids use its converter
 
     from . import (
         accounts,

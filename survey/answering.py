@@ -224,7 +224,8 @@ def _render_section(response: Response, definition: Definition, section: Section
         can_prefill=editable and can_prefill(response, answers),
         conflict_data={qid: json.dumps(_conflict_form_data(definition.question(qid), info.saved))
                        for qid, info in (conflicts or {}).items()},
-        missing=missing_required(definition, values), threads=threads_of(response),
+        missing=missing_required(definition, values),
+        threads=threads_of(response, question_ids=[q.id for q in section.questions]),
         resume=resume), status
 
 

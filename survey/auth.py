@@ -269,6 +269,7 @@ def login():
             purge_idle_sessions(current_app.permanent_session_lifetime)
             purge_expired()  # kept forms nobody came back for
             db.session.commit()
+            limits.purge()  # counters of windows long gone
             resumed = _resume_stashed(stashed, user)
             if resumed is not None:
                 url, message = resumed

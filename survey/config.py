@@ -98,5 +98,11 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "SURVEY_DB_STATEMENT_TIMEOUT_MS": _int("SURVEY_DB_STATEMENT_TIMEOUT_MS", 15_000),
         "SURVEY_DB_LONG_STATEMENT_TIMEOUT_MS": _int("SURVEY_DB_LONG_STATEMENT_TIMEOUT_MS",
                                                     600_000),
+        # Comments (and replies) one person may send per window, counted in the database.
+        "SURVEY_COMMENT_LIMIT": int(env.get("SURVEY_COMMENT_LIMIT", "100")),
+        "SURVEY_COMMENT_WINDOW": dt.timedelta(
+            minutes=int(env.get("SURVEY_COMMENT_WINDOW_MINUTES", "60"))),
+        # Where to report a security problem (e-mail or URL), published as security.txt.
+        "SURVEY_SECURITY_CONTACT": env.get("SURVEY_SECURITY_CONTACT") or None,
     }
     return config

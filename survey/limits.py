@@ -14,7 +14,6 @@ lock for longer than one statement.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
@@ -23,9 +22,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from .extensions import db
 from .models import RateLimitCounter, utcnow
 
-# Counters older than this are deleted now and then; no window of the app is longer.
+# Counters older than this are deleted (see ``purge``); no window of the app is longer.
 KEEP_FOR = dt.timedelta(days=2)
-PURGE_ONE_IN = 200
 
 
 @dataclass(frozen=True)
@@ -69,8 +67,6 @@ def hit(key: str, limit: int, window: dt.timedelta, *, now: dt.datetime | None =
             set_={"count": table.c.count + 1},
         ).returning(table.c.count)
         count = conn.execute(statement).scalar_one()
-        if secrets.randbelow(PURGE_ONE_IN) == 0:
-            conn.execute(delete(table).where(table.c.window_start < now - KEEP_FOR))
     return Limit(count=count, limit=limit, resets_at=start + window)
 
 
@@ -104,3 +100,11 @@ def release(key: str, counted: Limit, window: dt.timedelta) -> None:
                      .where(table.c.key == key[:200], table.c.window_start == counted.resets_at - window,
                             table.c.count > 0)
                      .values(count=table.c.count - 1))
+
+
+def purge(now: dt.datetime | None = None) -> int:
+    """Delete counters whose window ended long ago (run at every successful login)."""
+    table = RateLimitCounter.__table__
+    with db.engine.begin() as conn:
+        return conn.execute(delete(table).where(table.c.window_start < (now or utcnow()) - KEEP_FOR)
+                            ).rowcount

@@ -245,6 +245,8 @@ class AuditEvent(db.Model):
     remote_addr: Mapped[str | None] = mapped_column(String(45))
 
     user: Mapped[User | None] = relationship()
+    country: Mapped[Country | None] = relationship()
+    round: Mapped[Round | None] = relationship()
 
 
 class StatusChange(db.Model):
@@ -271,7 +273,7 @@ class ReviewComment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(ForeignKey("responses.id"), index=True)
     question_id: Mapped[str | None] = mapped_column(String(50))
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("review_comments.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("review_comments.id"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask import Response as HttpResponse
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -20,15 +20,19 @@ from .access import (
     visible_rounds,
 )
 from .extensions import db
-from .models import Answer, Response, ResponseStatus, ReviewComment, Role, Round
+from .models import Answer, Response, ResponseStatus, ReviewComment, Role, Round, utcnow
+from .paging import paginate
+from .request_guard import record_id
 from .security import safe_next_url
-from .services import SurveyError
+from .services import NotFound, SurveyError
 from .services import review as review_service
 from .services.questionnaires import definition_of
 from .services.responses import answers_of
+from .services.review import WHOLE_SUBMISSION, CommentLimitReached
 from .services.tracker_xlsx import tracker_workbook
 
 bp = Blueprint("review", __name__)
+bp.add_app_template_global(WHOLE_SUBMISSION, "WHOLE_SUBMISSION")
 
 
 @bp.get("/rounds/<int:round_id>/tracker")
@@ -132,12 +136,30 @@ def reopen(response_id: int):
 @bp.get("/responses/<int:response_id>/comments")
 @login_required
 def comments(response_id: int):
+    """One page of comment threads (newest first), optionally on one question; or one thread
+    with all its replies, page by page (``?thread=<id>``)."""
     response = _response(response_id)
     definition = definition_of(response.round.questionnaire)
-    return render_template("review/comments.html", response=response, definition=definition,
-                           threads=review_service.threads_of(response),
-                           can_comment=can_comment(current_user, response),
-                           staff=current_user.role in STAFF)
+    question = request.args.get("question") or None
+    if question not in (None, WHOLE_SUBMISSION) and not definition.has_question(question):
+        question = None
+    common = {"response": response, "definition": definition, "question": question,
+              "totals": review_service.thread_totals(response),
+              "can_comment": can_comment(current_user, response),
+              "staff": current_user.role in STAFF}
+    thread_id = request.args.get("thread")
+    if thread_id is not None:
+        root = db.session.get(ReviewComment, record_id(thread_id) or 0)
+        if root is None or root.response_id != response.id or root.parent_id is not None:
+            abort(404)
+        replies = paginate(review_service.thread_replies(root), review_service.REPLIES_PER_PAGE)
+        thread = review_service.Thread(root, list(replies.items), replies.total or 0)
+        return render_template("review/comments.html", threads=[thread], pagination=replies,
+                               thread=thread, **common)
+    pagination = paginate(review_service.thread_list(response, question),
+                          review_service.THREADS_PER_PAGE)
+    return render_template("review/comments.html", pagination=pagination, thread=None,
+                           threads=review_service.with_replies(list(pagination.items)), **common)
 
 
 def _back(response: Response) -> str:
@@ -149,21 +171,42 @@ def _back(response: Response) -> str:
     return url_for("review.comments", response_id=response.id)
 
 
+def _comment_refused(response: Response, exc: SurveyError):
+    """The comment form again, with what the person typed and why it was not saved."""
+    status = 429 if isinstance(exc, CommentLimitReached) else 422
+    question_id = request.form.get("question_id") or None
+    definition = definition_of(response.round.questionnaire)
+    question = definition.question(question_id) if question_id and definition.has_question(
+        question_id) else None
+    page = render_template("review/comment_refused.html", response=response, reason=str(exc),
+                           limited=status == 429, body=request.form.get("body", ""),
+                           question_id=question_id, question=question,
+                           parent_id=request.form.get("parent_id", ""),
+                           next=request.form.get("next", ""), back=_back(response))
+    reply = make_response(page, status)
+    if isinstance(exc, CommentLimitReached):
+        seconds = (exc.limit.resets_at - utcnow()).total_seconds()
+        reply.headers["Retry-After"] = str(max(int(seconds), 1))
+    return reply
+
+
 @bp.post("/responses/<int:response_id>/comments")
 @login_required
 def add_comment(response_id: int):
     response = _response(response_id)
     if not can_comment(current_user, response):
         abort(403)
-    parent = request.form.get("parent_id", type=int)
+    raw_parent = (request.form.get("parent_id") or "").strip()
+    parent = record_id(raw_parent)
     try:
+        if raw_parent and parent is None:
+            raise NotFound("the comment you reply to does not exist on this response")
         comment = review_service.add_comment(response, current_user, request.form.get("body", ""),
                                              question_id=request.form.get("question_id") or None,
                                              parent_id=parent)
     except SurveyError as exc:
         db.session.rollback()
-        flash(f"Comment not saved: {exc}.", "error")
-        return redirect(_back(response))
+        return _comment_refused(response, exc)
     db.session.commit()
     flash("Reply saved." if parent else "Comment saved.", "success")
     return redirect(_back(response) + f"#comment-{comment.id}")
@@ -177,7 +220,12 @@ def resolve(comment_id: int):
     if not can_comment(current_user, response):
         abort(403)
     resolved = request.form.get("resolved", "1") == "1"
-    root = review_service.resolve_comment(comment, current_user, resolved)
+    try:
+        root = review_service.resolve_comment(comment, current_user, resolved)
+    except CommentLimitReached as exc:
+        db.session.rollback()
+        flash(f"Not done: {exc}.", "error")
+        return redirect(_back(response))
     db.session.commit()
     flash("Thread marked resolved." if resolved else "Thread reopened.", "success")
     return redirect(_back(response) + f"#comment-{root.id}")
@@ -189,13 +237,18 @@ def resolve(comment_id: int):
 @login_required
 def notifications():
     return render_template("review/notifications.html",
-                           items=review_service.unread_notifications(current_user))
+                           items=paginate(review_service.unread_notifications(current_user),
+                                          review_service.NOTIFICATIONS_PER_PAGE))
 
 
 @bp.post("/notifications/read")
 @login_required
 def notifications_read():
-    count = review_service.mark_read(current_user, request.form.get("id", type=int))
+    raw = request.form.get("id")
+    notification_id = record_id(raw)
+    # No id: all of them; an id no notification can have: none.
+    count = 0 if raw is not None and notification_id is None else \
+        review_service.mark_read(current_user, notification_id)
     db.session.commit()
     link = request.form.get("link", "")
     if link.startswith("/") and not link.startswith("//"):

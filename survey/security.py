@@ -7,11 +7,12 @@ extension: one place to read what the browser is told.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import re
 from collections.abc import Iterable
 from urllib.parse import unquote, urlsplit
 
-from flask import Flask, g, jsonify, render_template, request, session
+from flask import Flask, abort, g, jsonify, render_template, request, session
 from flask import Response as FlaskResponse
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
@@ -92,6 +93,18 @@ def init_security(app: Flask) -> None:
             # computer's browser, a proxy); public pages and static files may be cached.
             response.headers["Cache-Control"] = "no-store"
         return response
+
+    @app.get("/.well-known/security.txt")
+    def security_txt():
+        """Where to report a problem (RFC 9116), when SURVEY_SECURITY_CONTACT says so."""
+        contact = app.config.get("SURVEY_SECURITY_CONTACT")
+        if not contact:
+            abort(404)
+        if "@" in contact and not contact.startswith(("mailto:", "https:", "http:")):
+            contact = "mailto:" + contact
+        expires = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=365)
+        body = f"Contact: {contact}\nExpires: {expires.isoformat().replace('+00:00', 'Z')}\n"
+        return FlaskResponse(body, mimetype="text/plain")
 
     _register_error_handlers(app)
 

@@ -10,7 +10,9 @@ from sqlalchemy import select
 from ..csv_download import csv_response
 from ..extensions import db
 from ..models import Round, User
-from ..services.audit_trail import CSV_HEADER, AuditFilter, audit_actions, audit_csv_rows, audit_page
+from ..paging import paginate
+from ..request_guard import record_id
+from ..services.audit_trail import CSV_HEADER, AuditFilter, audit_actions, audit_csv_rows, audit_events
 from ..services.members import all_countries
 from . import admin_only, bp
 
@@ -25,9 +27,9 @@ def _date(name: str) -> dt.date | None:
 
 
 def _filters() -> AuditFilter:
-    return AuditFilter(user_id=request.args.get("user", type=int),
-                       country_id=request.args.get("country", type=int),
-                       round_id=request.args.get("round", type=int),
+    return AuditFilter(user_id=record_id(request.args.get("user")),
+                       country_id=record_id(request.args.get("country")),
+                       round_id=record_id(request.args.get("round")),
                        action=request.args.get("action") or None,
                        since=_date("since"), until=_date("until"))
 
@@ -36,12 +38,10 @@ def _filters() -> AuditFilter:
 @admin_only
 def audit():
     filters = _filters()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    rows, total = audit_page(filters, page, PER_PAGE)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
-        "admin/audit.html", rows=rows, total=total, page=page, filters=filters, args=args,
-        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), actions=audit_actions(),
+        "admin/audit.html", events=paginate(audit_events(filters), PER_PAGE), filters=filters,
+        args=args, actions=audit_actions(),
         users=db.session.scalars(select(User).order_by(User.email)).all(),
         countries=all_countries(),
         rounds=db.session.scalars(select(Round).order_by(Round.id.desc())).all())

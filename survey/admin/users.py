@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from ..accounts import account_link
 from ..extensions import db
 from ..models import OutboxMessage, User
+from ..paging import paginate
 from ..services import SurveyError
 from ..services.accounts import (
     change_role,
@@ -21,7 +22,7 @@ from ..services.accounts import (
     send_invitation,
     users_list,
 )
-from ..services.mail import outbox_page
+from ..services.mail import outbox_messages
 from ..services.members import all_countries
 from . import admin_only, bp
 from .forms import ActionForm, InviteForm, RoleForm
@@ -139,10 +140,7 @@ def user_action(user_id: int, action: str):
 @bp.get("/outbox")
 @admin_only
 def outbox():
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    messages, total = outbox_page(page, PER_PAGE)
-    return render_template("admin/outbox.html", messages=messages, total=total, page=page,
-                           pages=max((total + PER_PAGE - 1) // PER_PAGE, 1))
+    return render_template("admin/outbox.html", messages=paginate(outbox_messages(), PER_PAGE))
 
 
 @bp.get("/outbox/<int:message_id>")

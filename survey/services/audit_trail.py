@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Select, select
+from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
 from ..models import AuditEvent, Country, Round, User
@@ -51,11 +51,13 @@ def _rows_query(filters: AuditFilter) -> Select:
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
 
 
-def audit_page(filters: AuditFilter, page: int, per_page: int = 50) -> tuple[list, int]:
-    """(rows of (event, actor e-mail, country ISO3, round name), total matching)."""
-    total = db.session.scalar(filters.apply(select(func.count(AuditEvent.id)))) or 0
-    rows = db.session.execute(_rows_query(filters).offset((page - 1) * per_page).limit(per_page))
-    return list(rows), total
+def audit_events(filters: AuditFilter) -> Select:
+    """The matching events, newest first, with who, which country and which round (to page)."""
+    return filters.apply(
+        select(AuditEvent)
+        .options(joinedload(AuditEvent.user), joinedload(AuditEvent.country),
+                 joinedload(AuditEvent.round))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
 
 
 def audit_actions() -> list[str]:

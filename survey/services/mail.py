@@ -10,7 +10,7 @@ import smtplib
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Select, select
 
 from ..extensions import db
 from ..models import OutboxMessage, utcnow
@@ -47,9 +47,6 @@ def _deliver(message: OutboxMessage, config) -> None:
         smtp.send_message(email)
 
 
-def outbox_page(page: int, per_page: int = 50) -> tuple[list[OutboxMessage], int]:
-    """Newest first: (messages on this page, total count)."""
-    total = db.session.scalar(select(func.count(OutboxMessage.id))) or 0
-    rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())
-                              .offset((page - 1) * per_page).limit(per_page))
-    return list(rows), total
+def outbox_messages() -> Select:
+    """Every kept message, newest first (to page)."""
+    return select(OutboxMessage).order_by(OutboxMessage.id.desc())

@@ -8,12 +8,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import Select, func, or_, select, true, update
 from sqlalchemy.orm import selectinload
 
 from questionnaires import overall_progress, progress
 
 from ..extensions import db
+from ..limits import Limit, hit
 from ..models import (
     Answer,
     Country,
@@ -110,30 +112,165 @@ def tracker(round_: Round, *, subregion: str | None = None,
 
 # ---------------------------------------------------------------- comments
 
+# Pages show a bounded number of comments however many a response collects: the newest
+# threads beside each question (with a link to the rest), the newest replies of a thread,
+# and the comments page one page of threads at a time.
+THREADS_BESIDE_QUESTION = 3
+REPLIES_SHOWN = 3
+THREADS_PER_PAGE = 20
+REPLIES_PER_PAGE = 50
+NOTIFICATIONS_PER_PAGE = 50
+# The comments page's filter value for comments on the whole submission (never a question id).
+WHOLE_SUBMISSION = "whole-submission"
+# Each person may send this many comments (and replies) per window; see ``comment_limit``.
+COMMENT_LIMIT = 100
+COMMENT_WINDOW = dt.timedelta(hours=1)
+
+
 @dataclass
 class Thread:
+    """A first comment and the replies shown under it (the newest, oldest first)."""
+
     root: ReviewComment
     replies: list[ReviewComment]
+    reply_count: int = 0
 
     @property
     def resolved(self) -> bool:
         return self.root.resolved_at is not None
 
+    @property
+    def earlier_replies(self) -> int:
+        """Replies not shown here (older than those shown)."""
+        return max(self.reply_count - len(self.replies), 0)
 
-def threads_of(response: Response) -> dict[str | None, list[Thread]]:
-    """Comment threads by question id (None = the whole submission), oldest first."""
-    comments = db.session.scalars(select(ReviewComment)
-                                  .where(ReviewComment.response_id == response.id)
-                                  .options(selectinload(ReviewComment.author))
-                                  .order_by(ReviewComment.created_at, ReviewComment.id)).all()
-    roots = {c.id: Thread(c, []) for c in comments if c.parent_id is None}
-    for c in comments:
-        if c.parent_id is not None and c.parent_id in roots:
-            roots[c.parent_id].replies.append(c)
+
+class Threads(dict):
+    """Threads by question id (None: the whole submission), with how many each has in all."""
+
+    def __init__(self, threads: dict[str | None, list[Thread]], totals: dict[str | None, int]):
+        super().__init__(threads)
+        self.totals = totals
+
+    def more(self, question_id: str | None) -> int:
+        """Threads on this question that are not shown (older than those shown)."""
+        return max(self.totals.get(question_id, 0) - len(self.get(question_id, [])), 0)
+
+
+def _roots(response: Response):
+    return select(ReviewComment).where(ReviewComment.response_id == response.id,
+                                       ReviewComment.parent_id.is_(None))
+
+
+def threads_of(response: Response, *, per_question: int = THREADS_BESIDE_QUESTION,
+               replies: int = REPLIES_SHOWN, question_ids: list[str] | None = None) -> Threads:
+    """The newest ``per_question`` threads on each question (oldest of them first), each with
+    its newest ``replies`` replies, and how many threads each question has in all.
+
+    A fixed number of queries, and a bounded page, however many comments there are.
+    ``question_ids`` narrows it to those questions and the whole submission.
+    """
+    scope = true() if question_ids is None else or_(ReviewComment.question_id.is_(None),
+                                                    ReviewComment.question_id.in_(question_ids))
+    totals = dict(db.session.execute(
+        select(ReviewComment.question_id, func.count(ReviewComment.id))
+        .where(ReviewComment.response_id == response.id, ReviewComment.parent_id.is_(None), scope)
+        .group_by(ReviewComment.question_id)).all())
+    newest = func.row_number().over(partition_by=ReviewComment.question_id,
+                                    order_by=(ReviewComment.created_at.desc(),
+                                              ReviewComment.id.desc())).label("newest")
+    ranked = (select(ReviewComment.id, newest)
+              .where(ReviewComment.response_id == response.id,
+                     ReviewComment.parent_id.is_(None), scope).subquery())
+    roots = db.session.scalars(
+        select(ReviewComment).join(ranked, ranked.c.id == ReviewComment.id)
+        .where(ranked.c.newest <= per_question)
+        .options(selectinload(ReviewComment.author))
+        .order_by(ReviewComment.created_at, ReviewComment.id)).all()
     out: dict[str | None, list[Thread]] = {}
-    for thread in roots.values():
+    for thread in with_replies(roots, replies):
         out.setdefault(thread.root.question_id, []).append(thread)
-    return out
+    return Threads(out, totals)
+
+
+def with_replies(roots: list[ReviewComment], replies: int = REPLIES_SHOWN) -> list[Thread]:
+    """Threads for these first comments, each with its newest ``replies`` replies: two queries."""
+    ids = [root.id for root in roots]
+    if not ids:
+        return []
+    counts = dict(db.session.execute(
+        select(ReviewComment.parent_id, func.count(ReviewComment.id))
+        .where(ReviewComment.parent_id.in_(ids)).group_by(ReviewComment.parent_id)).all())
+    shown: dict[int, list[ReviewComment]] = {i: [] for i in ids}
+    if counts:
+        newest = func.row_number().over(partition_by=ReviewComment.parent_id,
+                                        order_by=(ReviewComment.created_at.desc(),
+                                                  ReviewComment.id.desc())).label("newest")
+        ranked = select(ReviewComment.id, newest).where(ReviewComment.parent_id.in_(ids)).subquery()
+        for reply in db.session.scalars(
+                select(ReviewComment).join(ranked, ranked.c.id == ReviewComment.id)
+                .where(ranked.c.newest <= replies)
+                .options(selectinload(ReviewComment.author))
+                .order_by(ReviewComment.created_at, ReviewComment.id)):
+            shown[reply.parent_id].append(reply)
+    return [Thread(root, shown[root.id], counts.get(root.id, 0)) for root in roots]
+
+
+def thread_totals(response: Response) -> dict[str | None, int]:
+    """How many threads each question (None: the whole submission) has."""
+    return dict(db.session.execute(
+        select(ReviewComment.question_id, func.count(ReviewComment.id))
+        .where(ReviewComment.response_id == response.id, ReviewComment.parent_id.is_(None))
+        .group_by(ReviewComment.question_id)).all())
+
+
+def thread_list(response: Response, question: str | None = None) -> Select:
+    """The comments page's threads, newest first (to page): all, those on the whole
+    submission (``WHOLE_SUBMISSION``) or those on one question."""
+    query = _roots(response).options(selectinload(ReviewComment.author))
+    if question == WHOLE_SUBMISSION:
+        query = query.where(ReviewComment.question_id.is_(None))
+    elif question:
+        query = query.where(ReviewComment.question_id == question)
+    return query.order_by(ReviewComment.created_at.desc(), ReviewComment.id.desc())
+
+
+def thread_replies(root: ReviewComment) -> Select:
+    """Every reply of one thread, oldest first (to page)."""
+    return (select(ReviewComment).where(ReviewComment.parent_id == root.id)
+            .options(selectinload(ReviewComment.author))
+            .order_by(ReviewComment.created_at, ReviewComment.id))
+
+
+class CommentLimitReached(SurveyError):
+    """Too many comments (or thread resolutions) from one person in the current window."""
+
+    def __init__(self, limit: Limit, what: str = "comment"):
+        self.limit = limit
+        done = (f"you have sent {limit.limit} comments" if what == "comment"
+                else f"you have resolved or reopened {limit.limit} threads")
+        super().__init__(f"{done} in a short time, the most allowed; you can go on after "
+                         f"{limit.resets_at:%H:%M} UTC")
+
+
+def comment_limit() -> tuple[int, dt.timedelta]:
+    """(comments, window) allowed per person: SURVEY_COMMENT_LIMIT per SURVEY_COMMENT_WINDOW."""
+    config = current_app.config
+    return (int(config.get("SURVEY_COMMENT_LIMIT", COMMENT_LIMIT)),
+            config.get("SURVEY_COMMENT_WINDOW", COMMENT_WINDOW))
+
+
+def count_comment(user: User, what: str = "comment") -> None:
+    """Count one comment (or, with ``what="resolve"``, one resolution) of ``user``; refuse it
+    over the limit.
+
+    Call it before anything is written in the request's transaction: the count is kept on a
+    connection of its own, and SQLite lets one connection write at a time.
+    """
+    allowed, window = comment_limit()
+    limit = hit(f"{what}:user:{user.id}", allowed, window)
+    if limit.exceeded:
+        raise CommentLimitReached(limit, what)
 
 
 def add_comment(response: Response, user: User, body: str, *, question_id: str | None = None,
@@ -156,6 +293,7 @@ def add_comment(response: Response, user: User, body: str, *, question_id: str |
             raise SurveyError(f"unknown question '{question_id}'")
     else:
         question_id = None
+    count_comment(user)  # counted before it is accepted; a refused comment stores nothing
     comment = ReviewComment(response_id=response.id, question_id=question_id,
                             parent_id=parent.id if parent else None, author_id=user.id, body=body)
     db.session.add(comment)
@@ -171,6 +309,7 @@ def add_comment(response: Response, user: User, body: str, *, question_id: str |
 
 
 def resolve_comment(comment: ReviewComment, user: User, resolved: bool = True) -> ReviewComment:
+    count_comment(user, "resolve")
     root = comment if comment.parent_id is None else db.session.get(ReviewComment, comment.parent_id)
     if resolved:
         root.resolved_at, root.resolved_by_id = utcnow(), user.id
@@ -200,22 +339,20 @@ def notify_focal_points(response: Response, message: str, actor: User | None = N
     return len(users)
 
 
-def unread_notifications(user: User) -> list[Notification]:
-    return list(db.session.scalars(select(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))
-        .order_by(Notification.created_at.desc(), Notification.id.desc())))
+def unread_notifications(user: User) -> Select:
+    """A person's unread notifications, newest first (to page)."""
+    return (select(Notification).where(Notification.user_id == user.id,
+                                       Notification.read_at.is_(None))
+            .order_by(Notification.created_at.desc(), Notification.id.desc()))
 
 
 def mark_read(user: User, notification_id: int | None = None) -> int:
-    rows = unread_notifications(user)
-    now = utcnow()
-    count = 0
-    for n in rows:
-        if notification_id is None or n.id == notification_id:
-            n.read_at = now
-            count += 1
-    db.session.flush()
-    return count
+    """Mark one of a person's unread notifications read, or all of them; how many changed."""
+    query = update(Notification).where(Notification.user_id == user.id,
+                                       Notification.read_at.is_(None))
+    if notification_id is not None:
+        query = query.where(Notification.id == notification_id)
+    return db.session.execute(query.values(read_at=utcnow())).rowcount
 
 
 # ---------------------------------------------------------------- decisions

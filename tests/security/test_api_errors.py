@@ -57,7 +57,7 @@ def test_authentication_and_permission_errors(client, demo):
     ("GET", "/api/v1/nothing-here", 404),
     ("GET", "/api/nothing-here", 404),
     ("GET", "/api/v1/rounds/abc/answers", 404),
-    ("GET", "/api/v1/rounds/%00", 404),
+    ("GET", "/api/v1/rounds/%00", 400),  # a NUL byte: refused at the door
     ("POST", "/api/v1/rounds", 405),
     ("DELETE", "/api/v1/rounds", 405),
     ("PUT", "/api/v1/openapi.json", 405),

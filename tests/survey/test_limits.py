@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 
-from survey.limits import hit, peek, reset
+from survey.limits import hit, peek, purge, reset
 
 WINDOW = dt.timedelta(minutes=15)
 
@@ -49,3 +49,12 @@ def test_parallel_hits_get_distinct_counts(app):
         counts = sorted(pool.map(one, range(40)))
     assert counts == list(range(1, 41))
     assert sum(1 for c in counts if c <= 5) == 5
+
+
+def test_purge_deletes_only_counters_of_windows_long_gone(app):
+    now = dt.datetime(2026, 12, 10, 12, 0)
+    hit("old", 5, WINDOW, now=now - dt.timedelta(days=3))
+    hit("recent", 5, WINDOW, now=now - dt.timedelta(hours=1))
+    assert purge(now=now) == 1
+    assert peek("old", 5, WINDOW, now=now - dt.timedelta(days=3)).count == 0
+    assert peek("recent", 5, WINDOW, now=now - dt.timedelta(hours=1)).count == 1
