@@ -7,13 +7,14 @@ twin always hold the same figures. Column names are the headers people read.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from questionnaires import Definition, Question, Section, score_response
+from questionnaires import Definition, Question, Section, answers_by_response, score_response
+from questionnaires.types import special_label
 
 from .model import STATUS_LABELS, ExportInput
 
@@ -21,7 +22,6 @@ REGION = "All members (regional)"
 ID_COLUMNS = ["Round", "Country", "ISO3", "Sub-region", "Status"]
 DATA_COLUMNS = ["Round", "Country", "ISO3", "Sub-region", "Pillar", "Question id", "Question",
                 "Value code", "Value label", "Numeric value", "Evidence", "Status", "Last changed"]
-NUMERIC_TYPES = ("integer", "decimal", "percentage")
 
 
 @dataclass
@@ -31,7 +31,8 @@ class Table:
     name: str                      # Excel table name (letters, digits, underscores)
     frame: pd.DataFrame
     title: str | None = None       # a bold line above the table
-    formats: dict[str, str] = field(default_factory=dict)   # column -> format key
+    # column -> a key of the workbook's NUMBER_FORMATS, or an Excel number format code
+    formats: dict[str, str] = field(default_factory=dict)
     widths: dict[str, float] = field(default_factory=dict)  # column -> width
     question_ids: list[str | None] | None = None  # a row of ids above the header
     colour_scale: list[str] = field(default_factory=list)   # columns scored 0..100
@@ -39,24 +40,6 @@ class Table:
 
 
 # -- helpers -----------------------------------------------------------------
-
-def _text(value: Any) -> Any:
-    """pandas' missing strings (NaN, NA) become None."""
-    if value is None:
-        return None
-    if isinstance(value, float) and value != value:
-        return None
-    if value is pd.NA:
-        return None
-    return value
-
-
-def answers_by_response(answers: pd.DataFrame) -> dict[int, dict[str, Any]]:
-    out: dict[int, dict[str, Any]] = {}
-    for rid, qid, value in zip(answers["response_id"], answers["question_id"], answers["value"]):
-        out.setdefault(int(rid), {})[qid] = value
-    return out
-
 
 def unique_headers(names: Iterable[str], ids: Iterable[str]) -> list[str]:
     """Excel table headers must be unique (case-insensitive) and not empty."""
@@ -179,12 +162,9 @@ def pillar_tables(data: ExportInput) -> list[tuple[Section, Table]]:
     for n, section in enumerate(data.definition.pillars, start=1):
         questions = list(section.questions)
         grid = answer_grid(data, questions, members, data.answers)
-        formats = {}
-        for q, header in zip(questions, grid.columns[len(ID_COLUMNS):]):
-            if q.type in NUMERIC_TYPES:
-                formats[header] = "decimal" if q.type != "integer" else "integer"
-            elif q.type == "year":
-                formats[header] = "year"
+        formats = {header: q.kind.cell_format
+                   for q, header in zip(questions, grid.columns[len(ID_COLUMNS):])
+                   if q.kind.cell_format}
         out.append((section, Table(f"Pillar{n}_{section.id}"[:250], grid, formats=formats,
                                    question_ids=[None] * len(ID_COLUMNS) + [q.id for q in questions],
                                    widths={"Country": 26, "Sub-region": 18})))
@@ -194,7 +174,8 @@ def pillar_tables(data: ExportInput) -> list[tuple[Section, Table]]:
 # -- counts ------------------------------------------------------------------
 
 def count_questions(definition: Definition) -> list[Question]:
-    return [q for q in definition.questions if q.type in NUMERIC_TYPES]
+    """Questions whose answers are amounts (counts, values, shares): the Counts sheet."""
+    return [q for q in definition.questions if q.kind.quantity]
 
 
 def counts_tables(data: ExportInput) -> list[Table]:
@@ -202,7 +183,7 @@ def counts_tables(data: ExportInput) -> list[Table]:
     questions = count_questions(data.definition)
     grid = answer_grid(data, questions, members, data.answers, numbers_only=True)
     value_cols = list(grid.columns[len(ID_COLUMNS):])
-    percentages = [col for q, col in zip(questions, value_cols) if q.type == "percentage"]
+    not_summable = [col for q, col in zip(questions, value_cols) if not q.kind.summable]
     summary_rows = []
     for rnd in data.meta.rounds:
         in_round = grid[grid["Round"] == rnd]
@@ -210,7 +191,7 @@ def counts_tables(data: ExportInput) -> list[Table]:
         for name, part in groups:
             values = part[value_cols]
             totals = values.sum(min_count=1)  # nobody reporting: blank, not zero
-            totals[percentages] = None  # a sum of percentages means nothing
+            totals[not_summable] = None  # a sum of percentages means nothing
             for statistic, figures in (("Total", totals), ("Median", values.median()),
                                        ("Members reporting", values.notna().sum())):
                 row: dict[str, Any] = {"Round": rnd, "Group": name, "Statistic": statistic}
@@ -218,8 +199,7 @@ def counts_tables(data: ExportInput) -> list[Table]:
                 summary_rows.append(row)
     summary = pd.DataFrame(summary_rows, columns=["Round", "Group", "Statistic", *value_cols])
     summary[value_cols] = summary[value_cols].astype("float64")
-    formats = {col: ("integer" if q.type == "integer" else "decimal")
-               for q, col in zip(questions, value_cols)}
+    formats = {col: q.kind.cell_format or "decimal" for q, col in zip(questions, value_cols)}
     ids = [q.id for q in questions]
     return [
         Table("Counts", grid, formats=formats, question_ids=[None] * len(ID_COLUMNS) + ids,
@@ -329,32 +309,13 @@ def data_table(data: ExportInput) -> Table:
 def _scoring_text(q: Question) -> str:
     if not q.scored:
         return "Not scored"
-    parts = [f"weight {q.weight:g}"]
-    if q.type in NUMERIC_TYPES and q.bands:
-        bands = []
-        for band in q.bands:
-            bands.append(f"up to {band.max:g} → {band.points:g}" if band.max is not None
-                         else f"more → {band.points:g}")
-        parts.append("bands: " + "; ".join(bands))
-    else:
-        points = [(code, pts) for code, _label, pts in q.kind.options(q)] \
-            if hasattr(q.kind, "options") else []
-        shown = [f"{code} = {pts:g}" for code, pts in points if pts is not None]
-        if shown:
-            parts.append("points: " + ", ".join(shown))
-        if q.max_points:
-            parts.append(f"capped at {q.max_points:g}")
-    parts.append("not applicable leaves the denominator; unknown scores 0")
+    parts = [f"weight {q.weight:g}", *q.kind.scoring_terms(q),
+             "not applicable leaves the denominator; unknown scores 0"]
     return "; ".join(parts)
 
 
 def _options_text(q: Question, language: str | None) -> str | None:
-    kind = q.kind
-    lines = []
-    if hasattr(kind, "options"):
-        lines = [f"{code} → {label.get(language)}" for code, label, _pts in kind.options(q)]
-    from questionnaires.types import special_label
-
+    lines = [f"{code} → {label.get(language)}" for code, label, _pts in q.kind.options(q)]
     lines += [f"{code} → {special_label(code, language)}" for code in q.special_codes]
     return "\n".join(lines) or None
 
@@ -436,13 +397,3 @@ def overview_tables(data: ExportInput, title: str) -> list[Table]:
               formats={"Submitted": "datetime", "Approved": "datetime"},
               widths={"Country": 26, "Sub-region": 18, "Submitted": 18, "Approved": 18}),
     ]
-
-
-def sheet_frames(tables: Mapping[str, list[Table]]) -> dict[str, pd.DataFrame]:
-    """Flatten sheet tables into one frame per table, for CSV."""
-    out = {}
-    for sheet, items in tables.items():
-        for table in items:
-            key = sheet if len(items) == 1 else f"{sheet} - {table.name}"
-            out[key] = table.frame
-    return out

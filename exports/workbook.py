@@ -48,13 +48,13 @@ WORKBOOK_OPTIONS = {
     "default_date_format": "yyyy-mm-dd hh:mm",
     "remove_timezone": True,
 }
-# All number formats in one place; tables name them by key.
+# The exports' own number formats, in one place; tables name them by key. A question
+# type gives the Excel format code of its answers itself (``QuestionType.cell_format``).
 NUMBER_FORMATS = {
     "score": "0.0",
     "change": "+0.0;-0.0;0.0",
     "integer": "#,##0",
     "decimal": "#,##0.##",
-    "year": "0",
     "datetime": "yyyy-mm-dd hh:mm",
     "date": "yyyy-mm-dd",
 }
@@ -77,8 +77,18 @@ class Formats:
         self.question_id = add({"italic": True, "font_color": "#52606D", "font_size": 9})
         self.text = add({"valign": "top"})
         self.wrap = add({"valign": "top", "text_wrap": True})
-        self.numbers = {key: add({"num_format": fmt, "valign": "top"})
-                        for key, fmt in NUMBER_FORMATS.items()}
+        self._add = add
+        self.numbers: dict[str, Any] = {}
+
+    def number(self, key: str | None):
+        """The cell format of a NUMBER_FORMATS key or of an Excel number format code
+        (a question type names its own), made once per workbook."""
+        if not key:
+            return None
+        code = NUMBER_FORMATS.get(key, key)
+        if code not in self.numbers:
+            self.numbers[code] = self._add({"num_format": code, "valign": "top"})
+        return self.numbers[code]
 
 
 def sheet_name(name: str, used: set[str]) -> str:
@@ -229,12 +239,12 @@ def write_table(ws: Worksheet, fmts: Formats, table: Table, first_row: int = 0,
         writers, values = [], []
         for col in columns:
             key = table.formats.get(col)
-            number_fmt = fmts.numbers[key] if key else None
+            number_fmt = fmts.number(key)
             # Plain text needs no cell format (a style per cell costs time at scale);
             # long texts wrap, aligned to the top of the row.
             text_fmt = fmts.wrap if col in wide_text else None
             if key is None and pd.api.types.is_datetime64_any_dtype(part[col].dtype):
-                number_fmt = fmts.numbers["datetime"]
+                number_fmt = fmts.number("datetime")
             col_values, writer = _column_writer(ws, part[col], text_fmt, number_fmt)
             values.append(col_values)
             writers.append(writer)

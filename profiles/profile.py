@@ -20,6 +20,7 @@ from questionnaires import (
     SPECIAL_CODES,
     UNKNOWN,
     Definition,
+    answers_by_response,
     gaps,
     is_answered,
     overall_progress,
@@ -162,15 +163,6 @@ class Profile:
         return self.score(OVERALL)
 
 
-def answers_by_response(frame: pd.DataFrame) -> dict[int, dict[str, Any]]:
-    """{response id: {question id: stored value}} from the tidy frame."""
-    out: dict[int, dict[str, Any]] = {}
-    for response_id, qid, value in frame[["response_id", "question_id", "value"]].itertuples(
-            index=False, name=None):
-        out.setdefault(int(response_id), {})[qid] = value
-    return out
-
-
 def round_scores(frame: pd.DataFrame, definition: Definition) -> pd.DataFrame:
     """One row per response of the frame: iso3, country, subregion, status and each score.
 
@@ -301,7 +293,7 @@ def _answers(definition: Definition, values: Mapping[str, Any], evidence: Mappin
             value = values.get(q.id)
             lines.append(AnswerLine(
                 q.id, q.number, q.label.get(language), _shown(definition, q.id, value, language),
-                _text_or_none(evidence.get(q.id)), q.standard, q.type == "legal_reference",
+                _text_or_none(evidence.get(q.id)), q.standard, q.kind.citation,
                 question_points(q, value) if q.scored else None, is_answered(value)))
         out.append(PillarAnswers(section.id, section.title.get(language), section.pillar, lines))
     return out

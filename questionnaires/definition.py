@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,15 +89,8 @@ class Question:
 
     @property
     def scored(self) -> bool:
-        if self.weight <= 0 or not self.kind.scored:
-            return False
-        if self.type in ("integer", "decimal", "percentage"):
-            return bool(self.bands)
-        if self.type == "multiple_choice":
-            return any(o.points is not None for o in self.options)
-        if self.type == "single_choice":
-            return any(o.points is not None for o in self.options)
-        return True
+        """Does this question count towards its pillar's score (its type decides how)?"""
+        return self.weight > 0 and self.kind.is_scored(self)
 
     # Conveniences that delegate to the type registry.
     def display(self, value: Any, language: str | None = None) -> str:
@@ -176,20 +169,8 @@ class Definition:
             object.__setattr__(self, "_question_index", index)
         return index
 
-    @property
-    def languages(self) -> set[str]:
-        langs = set(self.title.languages)
-        for q in self.questions:
-            langs |= q.label.languages
-        return langs
-
     def checksum(self) -> str:
         return definition_checksum(self.raw)
-
-    def iter_questions(self, section_id: str | None = None) -> Iterator[Question]:
-        for s in self.sections:
-            if section_id is None or s.id == section_id:
-                yield from s.questions
 
 
 def definition_checksum(data: Mapping[str, Any]) -> str:
@@ -518,10 +499,10 @@ class _Reader:
         if not isinstance(condition, Compare) or condition.question not in questions:
             return
         ref = questions[condition.question]
-        kind = ref.kind
-        if not hasattr(kind, "options") or condition.op in ("answered", "gt", "gte", "lt", "lte"):
+        codes = ref.kind.option_codes(ref)
+        if not codes or condition.op in ("answered", "gt", "gte", "lt", "lte"):
             return
-        valid = {code for code, _, _ in kind.options(ref)} | set(ref.special_codes)
+        valid = set(codes) | set(ref.special_codes)
         operands = condition.operand if isinstance(condition.operand, tuple) else (condition.operand,)
         for operand in operands:
             if operand not in valid:

@@ -43,8 +43,7 @@ def read_section(section: Section, data: Mapping[str, Any], only: set[str] | Non
     for q in section.questions:
         if only is not None and q.id not in only:
             continue
-        names = q.kind.field_names(q) + [q.id + EVIDENCE_SUFFIX]
-        if not any(name in data for name in names) and q.type != "multiple_choice":
+        if not q.kind.is_posted(q, data) and q.id + EVIDENCE_SUFFIX not in data:
             continue  # not on the posted form at all: leave it alone
         try:
             values[q.id] = q.kind.read_form(q, data)

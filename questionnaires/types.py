@@ -1,7 +1,11 @@
 """The registry of question types.
 
-Each type knows how to build its form fields (plain WTForms, no Flask), read and
-normalise a value, display it, score it and give its spreadsheet value. Adding a
+A question type is the only thing that knows a type: it builds its form fields
+(plain WTForms, no Flask), reads and normalises a value, displays it, scores it,
+gives its spreadsheet value and number format, says whether it is a number or a
+quantity worth totalling, describes its scoring for the codebook, writes the notes
+shown beside the question and the data attributes the page's script reads. The
+app, the exports and the profiles ask the type; none of them names one. Adding a
 question type is adding one class decorated with ``@register``.
 """
 
@@ -11,7 +15,7 @@ import datetime as _dt
 import math
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from wtforms import fields, widgets
 from wtforms.fields.choices import SelectChoice
@@ -46,6 +50,24 @@ class AnswerError(ValueError):
     """A value that does not fit its question; the message is for the person typing."""
 
 
+class Note(NamedTuple):
+    """A line of guidance shown beside a question.
+
+    ``message`` is interface text in English with ``%(name)s`` placeholders: the app
+    translates it (Flask-Babel's ``gettext``) and fills in ``params``, which are
+    already in the reader's language. Messages are marked with :func:`N_` so the
+    translation catalogue can collect them from this file.
+    """
+
+    message: str
+    params: Mapping[str, Any]
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "translate later"
+    """Mark interface text for the catalogue without translating it here."""
+    return message
+
+
 def register(cls: type[QuestionType]) -> type[QuestionType]:
     REGISTRY[cls.name] = cls
     return cls
@@ -64,8 +86,29 @@ class QuestionType:
 
     name: ClassVar[str]
     scored: ClassVar[bool] = False  # can this type carry points at all?
-    numeric: ClassVar[bool] = False
+    numeric: ClassVar[bool] = False  # the answer is a number (conditions may compare it)
+    # A measured amount: on the Counts sheet with regional medians (a year is a number,
+    # not an amount). ``summable``: totals mean something (a sum of percentages does not).
+    quantity: ClassVar[bool] = False
+    summable: ClassVar[bool] = False
+    cell_format: ClassVar[str | None] = None  # Excel number format of its numeric cells
+    citation: ClassVar[bool] = False  # the answer names the law behind the answers around it
     extra_keys: ClassVar[frozenset[str]] = frozenset()
+
+    # -- what the page's script reads --------------------------------------------
+    @property
+    def value_kind(self) -> str:
+        """How the browser reads the answer for skip logic: number, choice, choices,
+        parts or text (``answering.js`` knows these shapes, never the type names)."""
+        return "number" if self.numeric else "text"
+
+    def browser_attributes(self, question: Question) -> dict[str, str]:
+        """Data attributes on the question's block, for the page's script."""
+        return {"data-value-kind": self.value_kind}
+
+    def notes(self, question: Question, language: str | None = None) -> list[Note]:
+        """Guidance shown under the question's help (units, limits, what to cite)."""
+        return []
 
     # -- definition checks ---------------------------------------------------
     def check_definition(self, question: Question) -> list[str]:
@@ -95,6 +138,10 @@ class QuestionType:
 
     def _main_field(self, question: Question, label: str, language: str | None):
         return fields.StringField(label)
+
+    def is_posted(self, question: Question, data: Mapping[str, Any]) -> bool:
+        """Does posted form data carry this question at all (else it is left alone)?"""
+        return any(name in data for name in self.field_names(question))
 
     def read_form(self, question: Question, data: Mapping[str, Any]) -> Any:
         """The value a person entered, normalised; ``None`` when left empty."""
@@ -144,9 +191,25 @@ class QuestionType:
     def _display(self, question: Question, value: Any, language: str | None) -> str:
         return str(value)
 
+    # -- scoring -------------------------------------------------------------
+    def is_scored(self, question: Question) -> bool:
+        """Can this question earn points, given its settings (bands, option points)?"""
+        return self.scored
+
     def points(self, question: Question, value: Any) -> float | None:
         """Score of a real (non-special) value, 0..1; ``None`` if unscored."""
         return None
+
+    def scoring_terms(self, question: Question) -> list[str]:
+        """How answers earn points, in words, for the codebook."""
+        return []
+
+    def options(self, question: Question) -> list[tuple[str, Text, float | None]]:
+        """The offered answers (code, label, points); none for a type without options."""
+        return []
+
+    def option_codes(self, question: Question) -> list[str]:
+        return [code for code, _, _ in self.options(question)]
 
     def number(self, question: Question, value: Any) -> float | None:
         """The numeric reading of a value, for tidy data and statistics."""
@@ -174,12 +237,17 @@ def _text(value: Any) -> str:
 
 class _ChoiceBase(QuestionType):
     scored = True
+    value_kind = "choice"
 
     def options(self, question: Question) -> list[tuple[str, Text, float | None]]:
         return [(o.code, o.label, o.points) for o in question.options]
 
-    def option_codes(self, question: Question) -> list[str]:
-        return [code for code, _, _ in self.options(question)]
+    def is_scored(self, question: Question) -> bool:
+        return any(pts is not None for _, _, pts in self.options(question))
+
+    def scoring_terms(self, question: Question) -> list[str]:
+        shown = [f"{code} = {pts:g}" for code, _, pts in self.options(question) if pts is not None]
+        return ["points: " + ", ".join(shown)] if shown else []
 
     def label_of(self, question: Question, code: str, language: str | None) -> str:
         for c, label, _ in self.options(question):
@@ -269,7 +337,17 @@ class SingleChoice(_SingleChoice):
 @register
 class MultipleChoice(_ChoiceBase):
     name = "multiple_choice"
+    value_kind = "choices"
     extra_keys = frozenset({"options", "max_points"})
+
+    def is_posted(self, question, data):
+        return True  # a browser sends nothing for a list of unticked boxes: none are ticked
+
+    def scoring_terms(self, question):
+        terms = super().scoring_terms(question)
+        if question.max_points:
+            terms.append(f"capped at {question.max_points:g}")
+        return terms
 
     def _main_field(self, question, label, language):
         return fields.SelectMultipleField(
@@ -351,8 +429,36 @@ def _parse_number(value: Any, integer: bool) -> float | int:
 class _NumberBase(QuestionType):
     scored = True
     numeric = True
+    quantity = True
+    summable = True
+    cell_format = "#,##0.##"
     integer: ClassVar[bool] = False
     extra_keys = frozenset({"min", "max", "unit", "bands"})
+
+    def is_scored(self, question):
+        return self.scored and bool(question.bands)
+
+    def scoring_terms(self, question):
+        if not question.bands:
+            return []
+        bands = [f"up to {band.max:g} → {band.points:g}" if band.max is not None
+                 else f"more → {band.points:g}" for band in question.bands]
+        return ["bands: " + "; ".join(bands)]
+
+    def notes(self, question, language=None):
+        notes = []
+        if question.unit:
+            notes.append(Note(N_("Unit: %(unit)s."), {"unit": question.unit.get(language)}))
+        notes += self._limit_notes(question)
+        return notes
+
+    def _limit_notes(self, question: Question) -> list[Note]:
+        notes = []
+        if question.min is not None:
+            notes.append(Note(N_("At least %(n)s."), {"n": _fmt(question.min)}))
+        if question.max is not None:
+            notes.append(Note(N_("At most %(n)s."), {"n": _fmt(question.max)}))
+        return notes
 
     def _main_field(self, question, label, language):
         kw = {"inputmode": "numeric" if self.integer else "decimal", "autocomplete": "off"}
@@ -419,6 +525,7 @@ def _fmt(number: float) -> str:
 class Integer(_NumberBase):
     name = "integer"
     integer = True
+    cell_format = "#,##0"
 
 
 @register
@@ -429,10 +536,14 @@ class Decimal(_NumberBase):
 @register
 class Percentage(_NumberBase):
     name = "percentage"
+    summable = False  # a sum of percentages means nothing
     extra_keys = frozenset({"bands"})
 
     def bounds(self, question):
         return 0.0, 100.0
+
+    def _limit_notes(self, question):
+        return [Note(N_("From 0 to 100."), {})]
 
     def _display(self, question, value, language):
         return f"{value:g}%"
@@ -442,8 +553,14 @@ class Percentage(_NumberBase):
 class Year(_NumberBase):
     name = "year"
     scored = False
+    quantity = False  # a date, not an amount
+    summable = False
+    cell_format = "0"
     integer = True
     extra_keys = frozenset({"min", "max"})
+
+    def notes(self, question, language=None):
+        return []  # a year explains itself; its limits are in the error message
 
     def bounds(self, question):
         low = question.min if question.min is not None else 1900
@@ -510,6 +627,17 @@ class LegalReference(QuestionType):
     """A citation: instrument name, article or section, year, optional link."""
 
     name = "legal_reference"
+    value_kind = "parts"
+    citation = True
+
+    def browser_attributes(self, question):
+        # Skip logic counts a citation as given once the law is named (as the server does).
+        return {**super().browser_attributes(question),
+                "data-answer-field": f"{question.id}__instrument"}
+
+    def notes(self, question, language=None):
+        return [Note(N_("Cite the law: its name, the article or section, "
+                        "and the year it was passed."), {})]
 
     def field_names(self, question):
         names = [f"{question.id}__{part}" for part in LEGAL_PARTS]
