@@ -62,7 +62,7 @@ def _member_ids(members: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "Round": members["round"].to_numpy(), "Country": members["country"].to_numpy(),
         "ISO3": members["iso3"].to_numpy(), "Sub-region": members["subregion"].to_numpy(),
-        "Status": [STATUS_LABELS.get(s, s) for s in members["status"]],
+        "Status": [STATUS_LABELS.get(s, s) for s in members["status"].tolist()],
     })
 
 
@@ -83,7 +83,7 @@ def score_rows(data: ExportInput, members: pd.DataFrame,
     language = data.meta.language
     columns = [pillar_title(p, language) for p in layout.pillars] + ["Overall"]
     rows = []
-    for rnd, rid in zip(members["round"], members["response_id"]):
+    for rnd, rid in zip(members["round"].tolist(), members["response_id"].tolist()):
         definition = data.definitions.get(rnd, layout)
         result = response_score(data, int(rid), definition, values.get(int(rid), {}))
         row = [result.pillars[p.id].score if p.id in result.pillars else None
@@ -142,8 +142,8 @@ def answer_grid(data: ExportInput, questions: list[Question], members: pd.DataFr
     wanted = {q.id: q for q in questions}
     cells: dict[int, dict[str, Any]] = {}
     sub = answers[answers["question_id"].isin(list(wanted))]
-    for rid, qid, value, number in zip(sub["response_id"], sub["question_id"], sub["value"],
-                                       sub["value_number"]):
+    for rid, qid, value, number in zip(sub["response_id"].tolist(), sub["question_id"].tolist(),
+                                       sub["value"].tolist(), sub["value_number"].tolist()):
         q = wanted[qid]
         if numbers_only:
             cell = None if number != number else float(number)
@@ -151,7 +151,8 @@ def answer_grid(data: ExportInput, questions: list[Question], members: pd.DataFr
             cell = q.kind.cell(q, value, language)
         cells.setdefault(int(rid), {})[qid] = cell
     headers = unique_headers([q.label.get(language) for q in questions], [q.id for q in questions])
-    grid = [[cells.get(int(rid), {}).get(q.id) for q in questions] for rid in members["response_id"]]
+    grid = [[cells.get(int(rid), {}).get(q.id) for q in questions]
+            for rid in members["response_id"].tolist()]
     frame = pd.DataFrame(grid, columns=headers, dtype="float64" if numbers_only else object)
     return pd.concat([_member_ids(members), frame], axis=1)
 
@@ -225,8 +226,8 @@ def changes_tables(data: ExportInput) -> list[Table]:
     allowed = STATUS_FILTERS[data.meta.status_filter]
     if allowed is not None:
         previous_members = previous_members[previous_members["status"].isin(allowed)]
-    prev_by_iso = {iso: int(rid) for iso, rid in zip(previous_members["iso3"],
-                                                     previous_members["response_id"])}
+    prev_by_iso = {iso: int(rid) for iso, rid in zip(previous_members["iso3"].tolist(),
+                                                     previous_members["response_id"].tolist())}
     current = current_members[current_members["iso3"].isin(list(prev_by_iso))].reset_index(drop=True)
     definition = data.definition
     prev_def = data.previous_definition
@@ -234,8 +235,9 @@ def changes_tables(data: ExportInput) -> list[Table]:
     then_values = answers_by_response(data.previous_answers)
 
     score_rows_out, answer_rows = [], []
-    for country, iso3, subregion, rid in zip(current["country"], current["iso3"],
-                                             current["subregion"], current["response_id"]):
+    for country, iso3, subregion, rid in zip(current["country"].tolist(), current["iso3"].tolist(),
+                                             current["subregion"].tolist(),
+                                             current["response_id"].tolist()):
         now = now_values.get(int(rid), {})
         then = then_values.get(prev_by_iso[iso3], {})
         now_score = response_score(data, int(rid), definition, now)

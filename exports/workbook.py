@@ -133,9 +133,9 @@ class Book:
 
     def claim_filter(self, ws: Worksheet) -> bool:
         """A streamed sheet's one autofilter, for its first table."""
-        if ws.name in self._filtered:
+        if ws.get_name() in self._filtered:
             return False
-        self._filtered.add(ws.name)
+        self._filtered.add(ws.get_name())
         return True
 
 
@@ -190,37 +190,47 @@ def _write_any(book: Book, ws: Worksheet, row: int, col: int, value: Any, text_f
         write_text(book, ws, row, col, value, text_fmt)
 
 
-def _column_writer(book: Book, ws: Worksheet, series: pd.Series, text_fmt, number_fmt
-                   ) -> tuple[list, Callable[[int, int, Any], None]]:
-    """The values of one column and the quickest correct way to write them."""
+_NUMBER, _TEXT, _ANY = 0, 1, 2
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # day 0 of Excel's 1900 system, as XlsxWriter counts
+
+
+def _column(series: pd.Series) -> tuple[int, list]:
+    """How one column is written, and its values as plain Python objects."""
     dtype = series.dtype
     if pd.api.types.is_float_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
-        def write_number(row, col, value, _w=ws.write_number, _f=number_fmt):
-            if value == value:  # NaN is blank
-                _w(row, col, value, _f)
-        return series.astype("float64").tolist(), write_number
+        return _NUMBER, series.astype("float64").tolist()
     if pd.api.types.is_datetime64_any_dtype(dtype):
-        values = [None if v is pd.NaT else v for v in series.dt.to_pydatetime()]
-
-        def write_date(row, col, value, _w=ws.write_datetime, _f=number_fmt):
-            if value is not None:
-                _w(row, col, value, _f)
-        return values, write_date
+        # A date in a workbook is its serial number under a date format: computed for the
+        # whole column at once rather than converted cell by cell.
+        if getattr(dtype, "tz", None) is not None:
+            series = series.dt.tz_localize(None)
+        return _NUMBER, ((series - EXCEL_EPOCH) / pd.Timedelta(days=1)).tolist()
     if pd.api.types.is_string_dtype(dtype):
-        # Text columns (the bulk of the Data sheet): strings, or a missing marker.
-        guarded = book.fmts.guarded(text_fmt)
+        return _TEXT, series.tolist()
+    return _ANY, series.tolist()
 
-        def write_text_cell(row, col, value, _w=ws.write_string, _f=text_fmt, _g=guarded,
-                            _risky=FORMULA_TRIGGERS):
-            if type(value) is str:
-                _w(row, col, value, _g if value.startswith(_risky) else _f)
+
+def _write_rows(book: Book, ws: Worksheet, part: pd.DataFrame, first_row: int,
+                text_formats: list, number_formats: list) -> None:
+    """Write a slice of a frame's rows; one loop, the common cases inline (it runs per cell)."""
+    write_string, write_number = ws.write_string, ws.write_number
+    guarded = book.fmts.guarded
+    plan = []
+    values = []
+    for c, col in enumerate(part.columns):
+        kind, col_values = _column(part[col])
+        plan.append((c, kind, text_formats[c], guarded(text_formats[c]), number_formats[c]))
+        values.append(col_values)
+    triggers = FORMULA_TRIGGERS
+    for row, record in enumerate(zip(*values), start=first_row):
+        for (c, kind, text_fmt, guarded_fmt, number_fmt), value in zip(plan, record):
+            if kind == _TEXT and type(value) is str:
+                write_string(row, c, value, guarded_fmt if value.startswith(triggers) else text_fmt)
+            elif kind == _NUMBER:
+                if value == value:  # NaN (and NaT) is a blank cell
+                    write_number(row, c, value, number_fmt)
             elif not _missing(value):
-                _write_any(book, ws, row, col, value, text_fmt, number_fmt)
-        return series.tolist(), write_text_cell
-
-    def write_cell(row, col, value):
-        _write_any(book, ws, row, col, value, text_fmt, number_fmt)
-    return series.tolist(), write_cell
+                _write_any(book, ws, row, c, value, text_fmt, number_fmt)
 
 
 def _header(book: Book, ws: Worksheet, table: Table, header_row: int, last_row: int) -> None:
@@ -261,26 +271,16 @@ def write_table(book: Book, ws: Worksheet, table: Table, first_row: int = 0,
         ws.set_row(header_row, 75)
     _header(book, ws, table, header_row, header_row + max(n, 1))
     wide_text = {c for c, w in table.widths.items() if w >= 36} if table.wrap else set()
-    r = header_row + 1
+    # Plain text needs no cell format (a style per cell costs time at scale); long texts
+    # wrap, aligned to the top of the row.
+    text_formats = [fmts.wrap if col in wide_text else None for col in columns]
+    number_formats = [fmts.number(table.formats.get(col) or (
+        "datetime" if pd.api.types.is_datetime64_any_dtype(frame[col].dtype) else None))
+        for col in columns]
     # Rows go out in slices, so only one slice of Python values exists at a time.
     for start in range(0, n, ROWS_PER_SLICE):
-        part = frame.iloc[start:start + ROWS_PER_SLICE]
-        writers, values = [], []
-        for col in columns:
-            key = table.formats.get(col)
-            if key is None and pd.api.types.is_datetime64_any_dtype(part[col].dtype):
-                key = "datetime"
-            # Plain text needs no cell format (a style per cell costs time at scale);
-            # long texts wrap, aligned to the top of the row.
-            text_fmt = fmts.wrap if col in wide_text else None
-            col_values, writer = _column_writer(book, ws, part[col], text_fmt, fmts.number(key))
-            values.append(col_values)
-            writers.append(writer)
-        indexed = list(enumerate(writers))
-        for record in zip(*values):
-            for c, writer in indexed:
-                writer(r, c, record[c])
-            r += 1
+        _write_rows(book, ws, frame.iloc[start:start + ROWS_PER_SLICE], header_row + 1 + start,
+                    text_formats, number_formats)
     if first_row == 0 or freeze_columns:
         ws.freeze_panes(header_row + 1, freeze_columns)
     for c, col in enumerate(columns):
@@ -391,7 +391,10 @@ def write_workbook(write: Callable[[Book], None], *, largest_sheet_cells: int,
     """
     streamed = largest_sheet_cells > STREAM_FROM_CELLS
     output = io.BytesIO()
-    workbook = xlsxwriter.Workbook(output, {**WORKBOOK_OPTIONS, "constant_memory": streamed})
+    # Held in memory, the sheets' XML parts are assembled in memory too (no temporary files);
+    # streamed, XlsxWriter flushes rows to temporary files as it goes.
+    workbook = xlsxwriter.Workbook(output, {**WORKBOOK_OPTIONS, "constant_memory": streamed,
+                                            "in_memory": not streamed})
     if properties:
         workbook.set_properties(properties)
     write(Book(workbook, Formats(workbook), streamed))

@@ -214,7 +214,7 @@ def build_profile(frame: pd.DataFrame, definition: Definition, iso3: str, round_
         status = str(first["status"])
     if country is None:
         raise ProfileError(f"no answers for {iso3} in '{round_name}'")
-    values = {qid: v for qid, v in zip(mine["question_id"], mine["value"], strict=True)}
+    values = dict(zip(mine["question_id"].tolist(), mine["value"].tolist(), strict=True))
 
     scores_table = round_scores(this_round, definition)
     approved = scores_table[scores_table["status"] == APPROVED]
@@ -244,7 +244,8 @@ def build_profile(frame: pd.DataFrame, definition: Definition, iso3: str, round_
         approved_countries=int(approved["iso3"].nunique()),
         subregion_countries=int(same_subregion["iso3"].nunique()),
         key_counts=_key_counts(definition, values, approved_rows, language),
-        pillars=_answers(definition, values, dict(zip(mine["question_id"], mine["evidence"],
+        pillars=_answers(definition, values, dict(zip(mine["question_id"].tolist(),
+                                                      mine["evidence"].tolist(),
                                                       strict=True)), language),
         gaps=_gaps(definition, values, language),
         change=_change(definition, values, result, previous_frame, previous_definition or definition,
@@ -319,7 +320,7 @@ def _change(definition: Definition, values: Mapping[str, Any], result, previous_
     theirs = previous_frame[previous_frame["iso3"] == iso3]
     if theirs.empty:
         return None
-    before = {qid: v for qid, v in zip(theirs["question_id"], theirs["value"], strict=True)}
+    before = dict(zip(theirs["question_id"].tolist(), theirs["value"].tolist(), strict=True))
     old = score_response(previous_definition, before)
 
     def delta(a: float | None, b: float | None) -> float | None:

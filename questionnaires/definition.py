@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,7 @@ class Question:
     max_length: int | None = None
     number: int = 0  # position in the whole questionnaire, from 1
 
-    @property
+    @cached_property
     def kind(self):
         return question_type(self.type)
 
@@ -87,7 +88,7 @@ class Question:
             codes.append(UNKNOWN)
         return tuple(codes)
 
-    @property
+    @cached_property
     def scored(self) -> bool:
         """Does this question count towards its pillar's score (its type decides how)?"""
         return self.weight > 0 and self.kind.is_scored(self)
@@ -142,11 +143,11 @@ class Definition:
     def key(self) -> str:
         return f"{self.code}:{self.version}"
 
-    @property
+    @cached_property
     def questions(self) -> tuple[Question, ...]:
         return tuple(q for s in self.sections for q in s.questions)
 
-    @property
+    @cached_property
     def pillars(self) -> tuple[Section, ...]:
         return tuple(s for s in self.sections if s.pillar)
 

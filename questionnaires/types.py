@@ -74,7 +74,15 @@ def register(cls: type[QuestionType]) -> type[QuestionType]:
 
 
 def question_type(name: str) -> QuestionType:
-    return REGISTRY[name]()
+    """The type object for ``name`` (types hold no state: one object serves every question)."""
+    cls = REGISTRY[name]
+    kind = _INSTANCES.get(cls)
+    if kind is None:
+        kind = _INSTANCES[cls] = cls()
+    return kind
+
+
+_INSTANCES: dict[type, QuestionType] = {}
 
 
 def special_label(code: str, language: str | None = None) -> str:
@@ -249,10 +257,18 @@ class _ChoiceBase(QuestionType):
         shown = [f"{code} = {pts:g}" for code, _, pts in self.options(question) if pts is not None]
         return ["points: " + ", ".join(shown)] if shown else []
 
+    def option_index(self, question: Question) -> dict[str, tuple[Text, float | None]]:
+        """``{code: (label, points)}``, made once per question (exports look up every answer)."""
+        index = question.__dict__.get("_option_index")
+        if index is None:
+            index = {code: (label, pts) for code, label, pts in self.options(question)}
+            question.__dict__["_option_index"] = index  # a Question never changes once read
+        return index
+
     def label_of(self, question: Question, code: str, language: str | None) -> str:
-        for c, label, _ in self.options(question):
-            if c == code:
-                return label.get(language)
+        found = self.option_index(question).get(code)
+        if found is not None:
+            return found[0].get(language)
         return special_label(code, language) if code in SPECIAL_CODES else code
 
 
@@ -266,7 +282,7 @@ class _SingleChoice(_ChoiceBase):
         return fields.RadioField(label, choices=choices, validate_choice=False)
 
     def _normalise(self, question, value):
-        if not isinstance(value, str) or value not in self.option_codes(question):
+        if not isinstance(value, str) or value not in self.option_index(question):
             allowed = ", ".join(self.option_codes(question) + list(question.special_codes))
             raise AnswerError(f"Choose one of the offered answers ({allowed}).")
         return value
@@ -275,10 +291,8 @@ class _SingleChoice(_ChoiceBase):
         return self.label_of(question, value, language)
 
     def points(self, question, value):
-        for code, _, pts in self.options(question):
-            if code == value:
-                return pts
-        return None
+        found = self.option_index(question).get(value)
+        return None if found is None else found[1]
 
     def codes(self, question, value):
         return value
@@ -390,10 +404,10 @@ class MultipleChoice(_ChoiceBase):
         return None if value is None else self.display(question, value, language)
 
     def points(self, question, value):
-        scored = [p for c, _, p in self.options(question) if p is not None]
-        if not scored:
+        index = self.option_index(question)
+        if all(pts is None for _label, pts in index.values()):
             return None
-        total = sum(p for c, _, p in self.options(question) if p is not None and c in value)
+        total = sum(index[c][1] or 0.0 for c in value if c in index)
         cap = question.max_points or 1.0
         return min(total / cap, 1.0)
 
