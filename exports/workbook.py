@@ -49,11 +49,13 @@ from .tables import (
 )
 
 # Above this many cells on its largest sheet a workbook is streamed (see the module
-# docstring). Measured with benchmarks/export_regional.py: held in memory, XlsxWriter
-# keeps about 230 bytes a cell with the table's bookkeeping, so this is about 70 MB at
-# most; the largest export of one round of 200 members (170,000 cells on the Data
-# sheet) stays in memory, ten rounds (1.6 million) are streamed.
-STREAM_FROM_CELLS = 300_000
+# docstring). Measured on the regional workbook at 200 members (its Data sheet is always the
+# largest): held in memory, the writer adds about 330 bytes per
+# Data-sheet cell to the peak (+110 MB at 332,000 cells, two rounds; +218 MB at 666,000,
+# four rounds, which peaked at 399 MB; +567 MB for all ten rounds), and it is also a
+# quarter cheaper in CPU. So up to two rounds of 200 members stay in memory with their
+# Excel tables, and beyond 350,000 cells the workbook is streamed, its peak flat.
+STREAM_FROM_CELLS = 350_000
 ROWS_PER_SLICE = 10_000
 WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,   # belt and braces: we never call write() on text anyway
