@@ -76,10 +76,25 @@ def _ordered(members: pd.DataFrame, rounds: tuple[str, ...]) -> pd.DataFrame:
 
 # -- scores --------------------------------------------------------------------
 
+def current_values(data: ExportInput) -> dict[int, dict[str, Any]]:
+    """``answers_by_response`` of the export's answers, once per export."""
+    if "values" not in data.extra:
+        data.extra["values"] = answers_by_response(data.answers)
+    return data.extra["values"]
+
+
+def _labels_by_response(answers: pd.DataFrame) -> dict[int, dict[str, str]]:
+    out: dict[int, dict[str, str]] = {}
+    for rid, qid, label in zip(answers["response_id"].tolist(), answers["question_id"].tolist(),
+                               answers["value_label"].tolist(), strict=True):
+        out.setdefault(int(rid), {})[qid] = label
+    return out
+
+
 def score_rows(data: ExportInput, members: pd.DataFrame,
                answers: pd.DataFrame) -> pd.DataFrame:
     """Pillar scores and overall per member response (None: not enough answers)."""
-    values = answers_by_response(answers)
+    values = current_values(data) if answers is data.answers else answers_by_response(answers)
     layout = data.definition
     language = data.meta.language
     columns = [pillar_title(p, language) for p in layout.pillars] + ["Overall"]
@@ -295,8 +310,11 @@ def changes_tables(data: ExportInput) -> list[Table]:
     current = current_members[current_members["iso3"].isin(list(prev_by_iso))].reset_index(drop=True)
     definition = data.definition
     prev_def = data.previous_definition
-    now_values = answers_by_response(data.answers)
+    now_values = current_values(data)
     then_values = answers_by_response(data.previous_answers)
+    # What a person reads for each answer was made with the frame (its type's display).
+    now_labels = _labels_by_response(data.answers)
+    then_labels = _labels_by_response(data.previous_answers)
 
     score_rows_out, answer_rows = [], []
     for country, iso3, subregion, rid in zip(current["country"].tolist(), current["iso3"].tolist(),
@@ -304,6 +322,8 @@ def changes_tables(data: ExportInput) -> list[Table]:
                                              current["response_id"].tolist()):
         now = now_values.get(int(rid), {})
         then = then_values.get(prev_by_iso[iso3], {})
+        now_shown = now_labels.get(int(rid), {})
+        then_shown = then_labels.get(prev_by_iso[iso3], {})
         now_score = response_score(data, int(rid), definition, now)
         then_score = score_response(prev_def, then)
         for p in definition.pillars:
@@ -319,9 +339,8 @@ def changes_tables(data: ExportInput) -> list[Table]:
                 continue
             if then.get(q.id) == now.get(q.id):
                 continue  # same stored value: same answer (labels are only made for changes)
-            old_q = prev_def.question(q.id)
-            old = old_q.display(then.get(q.id), language) if q.id in then else ""
-            new = q.display(now.get(q.id), language) if q.id in now else ""
+            old = then_shown.get(q.id) or ""
+            new = now_shown.get(q.id) or ""
             if old != new:
                 answer_rows.append([country, iso3, subregion, q.section_id, q.id,
                                     q.label.get(language), old or None, new or None])

@@ -53,6 +53,10 @@ class Band:
 
 @dataclass(frozen=True)
 class Question:
+    """One question as read from a definition. It never changes once read, so what is
+    derived from it (its type object, whether it is scored, its type's option lookups)
+    is worked out once and kept on the instance."""
+
     id: str
     type: str
     section_id: str

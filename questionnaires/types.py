@@ -398,7 +398,12 @@ class MultipleChoice(_ChoiceBase):
         return [c for c in codes if c in chosen] or None  # definition order, no repeats
 
     def _display(self, question, value, language):
-        return "; ".join(self.label_of(question, c, language) for c in value)
+        # Exports show every answer: the same ticked combinations recur, so each is joined once.
+        shown = question.__dict__.setdefault("_shown_choices", {})
+        key = (language, tuple(value))
+        if key not in shown:
+            shown[key] = "; ".join(self.label_of(question, c, language) for c in value)
+        return shown[key]
 
     def cell(self, question, value, language=None):
         return None if value is None else self.display(question, value, language)
