@@ -12,44 +12,10 @@ from survey.models import Answer, Country, Response
 from survey.services.questionnaires import register_definition
 from survey.services.rounds import open_round
 
-from ..survey.test_new_question_type import Rating
+from ..survey.test_new_question_type import DEFINITION, Rating
 from .conftest import log_in
 
 pytestmark = pytest.mark.browser
-
-# Skip logic on every shape of answer the script reads: a number ticked as a button (the
-# new type), a citation in parts, and a list of ticked boxes.
-DEFINITION = """
-code: rating-browser
-version: 1
-title: Capacity ratings
-sections:
-  - id: capacity
-    title: Capacity
-    questions:
-      - {id: cap_training, type: rating_1_to_5, label: "How well trained are investigators?"}
-      - id: cap_strengths
-        type: short_text
-        label: What works best?
-        required: false
-        relevant: {question: cap_training, gte: 4}
-      - {id: cap_law, type: legal_reference, label: "Which law sets up the unit?", required: false}
-      - id: cap_law_note
-        type: short_text
-        label: Anything to add about that law?
-        required: false
-        relevant: {question: cap_law, answered: true}
-      - id: cap_channels
-        type: multiple_choice
-        label: Which channels are used?
-        required: false
-        options: [{code: interpol, label: INTERPOL}, {code: egmont, label: Egmont Group}]
-      - id: cap_interpol_cases
-        type: integer
-        label: How many cases went through INTERPOL?
-        required: false
-        relevant: {question: cap_channels, includes: interpol}
-"""
 
 
 @pytest.fixture

@@ -67,6 +67,8 @@ class Rating(QuestionType):
         return [Note("From 1 (weak) to 5 (strong).", {})]
 
 
+# Skip logic on every shape of answer the page's script reads: a number ticked as a button
+# (the new type), a citation in parts, and a list of ticked boxes.
 DEFINITION = """
 code: rating-test
 version: 1
@@ -87,6 +89,22 @@ sections:
       - id: cap_unit
         type: yes_no
         label: Is there a dedicated financial investigation unit?
+      - {id: cap_law, type: legal_reference, label: "Which law sets up the unit?", required: false}
+      - id: cap_law_note
+        type: short_text
+        label: Anything to add about that law?
+        required: false
+        relevant: {question: cap_law, answered: true}
+      - id: cap_channels
+        type: multiple_choice
+        label: Which channels are used?
+        required: false
+        options: [{code: interpol, label: INTERPOL}, {code: egmont, label: Egmont Group}]
+      - id: cap_interpol_cases
+        type: integer
+        label: How many cases went through INTERPOL?
+        required: false
+        relevant: {question: cap_channels, includes: interpol}
 """
 ROUND = "Ratings round"
 
@@ -122,6 +140,8 @@ def test_a_new_type_is_rendered_saved_scored_and_exported(rating_round, client):
     block = _block(page, "cap_training")
     # The page's script reads how to take the answer from what the type wrote.
     assert 'data-value-kind="number"' in block
+    assert 'data-value-kind="parts" data-answer-field="cap_law__instrument"' in page
+    assert 'data-value-kind="choices"' in _block(page, "cap_channels")
     assert re.findall(r'type="radio" id="cap_training-\d" name="cap_training" value="(\d)"',
                       block) == ["1", "2", "3", "4", "5"]
     assert "From 1 (weak) to 5 (strong)." in block
