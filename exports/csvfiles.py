@@ -31,7 +31,7 @@ from .workbook import regional_title
 
 def frame_csv(frame: pd.DataFrame, *, bom: bool = False) -> bytes:
     text = neutralise_frame(frame).to_csv(index=False, lineterminator="\r\n",
-                                    date_format="%Y-%m-%dT%H:%M:%S")
+                                          date_format="%Y-%m-%dT%H:%M:%S")
     return ((BOM if bom else "") + text).encode("utf-8")
 
 
