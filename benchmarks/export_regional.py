@@ -14,7 +14,7 @@ peak memory is its own:
   tables, no formats: the least any writer of these cells could cost.
 
 Exports and floors run in turns, so both meet the same load on a shared machine.
-It prints seconds, peak resident memory (ru_maxrss, with the interpreter's
+It prints seconds, peak resident memory (VmHWM, with the interpreter's
 baseline after imports) and the ratio to the floor (best against best, and the
 median of the pairs). Goals: ≤ 1.5 × floor, peak ≤ 400 MB for all rounds, < 1 s
 for the real size.
@@ -106,6 +106,15 @@ def build_database(db_path: str, members: int, rounds: int) -> None:
 
 
 def _peak_mb() -> float:
+    """This process's peak resident memory. Linux carries ru_maxrss across exec, so a
+    measuring child would inherit its parent's peak; the kernel's VmHWM is its own."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
 
 
