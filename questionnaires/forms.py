@@ -43,8 +43,13 @@ def read_section(section: Section, data: Mapping[str, Any], only: set[str] | Non
     for q in section.questions:
         if only is not None and q.id not in only:
             continue
-        if not q.kind.is_posted(q, data) and q.id + EVIDENCE_SUFFIX not in data:
-            continue  # not on the posted form at all: leave it alone
+        names = q.kind.field_names(q) + [q.id + EVIDENCE_SUFFIX]
+        if not any(name in data for name in names):
+            # Not on the posted form at all: leave it alone. Unticked boxes are never
+            # posted, so a multiple choice counts as posted only beside its evidence
+            # field, which every page and background save sends with it; otherwise a
+            # partial form would clear every multiple choice it does not mention.
+            continue
         try:
             values[q.id] = q.kind.read_form(q, data)
         except AnswerError as exc:

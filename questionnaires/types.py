@@ -147,10 +147,6 @@ class QuestionType:
     def _main_field(self, question: Question, label: str, language: str | None):
         return fields.StringField(label)
 
-    def is_posted(self, question: Question, data: Mapping[str, Any]) -> bool:
-        """Does posted form data carry this question at all (else it is left alone)?"""
-        return any(name in data for name in self.field_names(question))
-
     def read_form(self, question: Question, data: Mapping[str, Any]) -> Any:
         """The value a person entered, normalised; ``None`` when left empty."""
         special = _text(data.get(question.id + "__special"))
@@ -353,9 +349,6 @@ class MultipleChoice(_ChoiceBase):
     name = "multiple_choice"
     value_kind = "choices"
     extra_keys = frozenset({"options", "max_points"})
-
-    def is_posted(self, question, data):
-        return True  # a browser sends nothing for a list of unticked boxes: none are ticked
 
     def scoring_terms(self, question):
         terms = super().scoring_terms(question)
