@@ -169,7 +169,9 @@ def test_zip_of_csvs():
                 if cell.startswith(FORMULA_TRIGGERS):  # only a real number may start so
                     assert float(cell) in (-5, -35), (name, cell)  # -35: their total
     pillar = next(t for n, t in texts.items() if n.startswith("03-pillar1"))
-    assert {"'" + text for text in PLANTED} <= {cell for row in _csv_rows(pillar) for cell in row}
+    cells = {cell for row in _csv_rows(pillar) for cell in row}
+    for text in PLANTED:  # a pillar sheet shows the answer as its type reads it: maybe trimmed
+        assert "'" + text in cells or "'" + text.strip() in cells, text
 
 
 def test_csv_chunks_of_the_app_downloads():
