@@ -4,7 +4,8 @@ Plain Python over plain data: pandas frames and questionnaire definitions in,
 ``bytes`` out. No Flask, no database; the app (``survey``) gathers the inputs.
 """
 
-from .csvfiles import frame_csv, neutralise, sheets_zip, tidy_csv, tidy_csv_chunks
+from .csvfiles import frame_csv, sheets_zip, tidy_csv, tidy_csv_chunks
+from .guard import FORMULA_TRIGGERS, csv_chunks, neutralise, neutralise_frame
 from .model import (
     MEMBER_COLUMNS,
     STATUS_FILTER_LABELS,
@@ -14,10 +15,11 @@ from .model import (
     ExportMeta,
     is_unreviewed,
 )
-from .tables import DATA_COLUMNS, codebook_frame, median_rows, score_rows, tidy_table
+from .tables import DATA_COLUMNS, Table, codebook_frame, median_rows, score_rows, tidy_table
 from .workbook import (
     build_country_workbook,
     build_regional_workbook,
+    build_table_workbook,
     write_changes,
     write_codebook,
     write_counts,
@@ -30,10 +32,11 @@ from .workbook import (
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 __all__ = [
-    "DATA_COLUMNS", "ExportInput", "ExportMeta", "MEMBER_COLUMNS", "STATUS_FILTERS",
-    "STATUS_FILTER_LABELS", "STATUS_LABELS", "XLSX_MIMETYPE", "build_country_workbook",
-    "build_regional_workbook", "codebook_frame", "frame_csv", "is_unreviewed", "median_rows",
-    "neutralise", "score_rows", "sheets_zip", "tidy_csv", "tidy_csv_chunks", "tidy_table",
+    "DATA_COLUMNS", "FORMULA_TRIGGERS", "MEMBER_COLUMNS", "STATUS_FILTERS",
+    "STATUS_FILTER_LABELS", "STATUS_LABELS", "XLSX_MIMETYPE", "ExportInput", "ExportMeta",
+    "Table", "build_country_workbook", "build_regional_workbook", "build_table_workbook",
+    "codebook_frame", "csv_chunks", "frame_csv", "is_unreviewed", "median_rows", "neutralise",
+    "neutralise_frame", "score_rows", "sheets_zip", "tidy_csv", "tidy_csv_chunks", "tidy_table",
     "write_changes", "write_codebook", "write_counts", "write_data", "write_overview",
     "write_pillar", "write_scores",
 ]

@@ -1,9 +1,7 @@
 """CSV files: the tidy long table, and a zip of one CSV per workbook sheet.
 
-A CSV cell carries no type, so a spreadsheet opening the file would evaluate an
-answer like ``=HYPERLINK(...)``. Text cells that start with ``=``, ``+``, ``-``,
-``@``, tab or carriage return (and are not plain numbers) get a leading
-apostrophe, the convention spreadsheets read as "this is text".
+Every text cell goes through the formula guard (:mod:`exports.guard`), so an answer
+like ``=HYPERLINK(...)`` reaches the spreadsheet that opens the file as text.
 """
 
 from __future__ import annotations
@@ -15,6 +13,7 @@ from collections.abc import Iterator
 
 import pandas as pd
 
+from .guard import BOM, neutralise_frame
 from .model import ExportInput, Progress
 from .tables import (
     changes_tables,
@@ -29,30 +28,10 @@ from .tables import (
 )
 from .workbook import regional_title
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
-BOM = "\ufeff"
-
-
-def neutralise(value: object) -> object:
-    """Text that a spreadsheet would read as a formula, made inert."""
-    if isinstance(value, str) and value.startswith(FORMULA_START) and not _PLAIN_NUMBER.match(value):
-        return "'" + value
-    return value
-
-
-def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for col in out.columns:
-        dtype = out[col].dtype
-        if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
-            out[col] = out[col].map(neutralise, na_action="ignore")
-    return out
-
 
 def frame_csv(frame: pd.DataFrame, *, bom: bool = False) -> bytes:
-    text = safe_frame(frame).to_csv(index=False, lineterminator="\r\n",
-                                    date_format="%Y-%m-%dT%H:%M:%S")
+    text = neutralise_frame(frame).to_csv(index=False, lineterminator="\r\n",
+                                          date_format="%Y-%m-%dT%H:%M:%S")
     return ((BOM if bom else "") + text).encode("utf-8")
 
 
@@ -66,7 +45,7 @@ def tidy_csv_chunks(frame: pd.DataFrame, *, chunk_rows: int = 2000, bom: bool = 
     """The same CSV, in pieces, for streaming a large answer set over HTTP."""
     if bom:
         yield BOM.encode("utf-8")
-    safe = safe_frame(frame)
+    safe = neutralise_frame(frame)
     for start in range(0, max(len(safe), 1), chunk_rows):
         part = safe.iloc[start:start + chunk_rows]
         yield part.to_csv(index=False, header=start == 0, lineterminator="\r\n",

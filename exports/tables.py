@@ -7,13 +7,15 @@ twin always hold the same figures. Column names are the headers people read.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+from pandas.api.typing import DataFrameGroupBy
 
-from questionnaires import Definition, Question, Section, score_response
+from questionnaires import Definition, Question, Section, answers_by_response, score_response
+from questionnaires.types import special_label
 
 from .model import STATUS_LABELS, ExportInput
 
@@ -21,7 +23,6 @@ REGION = "All members (regional)"
 ID_COLUMNS = ["Round", "Country", "ISO3", "Sub-region", "Status"]
 DATA_COLUMNS = ["Round", "Country", "ISO3", "Sub-region", "Pillar", "Question id", "Question",
                 "Value code", "Value label", "Numeric value", "Evidence", "Status", "Last changed"]
-NUMERIC_TYPES = ("integer", "decimal", "percentage")
 
 
 @dataclass
@@ -31,7 +32,8 @@ class Table:
     name: str                      # Excel table name (letters, digits, underscores)
     frame: pd.DataFrame
     title: str | None = None       # a bold line above the table
-    formats: dict[str, str] = field(default_factory=dict)   # column -> format key
+    # column -> a key of the workbook's NUMBER_FORMATS, or an Excel number format code
+    formats: dict[str, str] = field(default_factory=dict)
     widths: dict[str, float] = field(default_factory=dict)  # column -> width
     question_ids: list[str | None] | None = None  # a row of ids above the header
     colour_scale: list[str] = field(default_factory=list)   # columns scored 0..100
@@ -39,24 +41,6 @@ class Table:
 
 
 # -- helpers -----------------------------------------------------------------
-
-def _text(value: Any) -> Any:
-    """pandas' missing strings (NaN, NA) become None."""
-    if value is None:
-        return None
-    if isinstance(value, float) and value != value:
-        return None
-    if value is pd.NA:
-        return None
-    return value
-
-
-def answers_by_response(answers: pd.DataFrame) -> dict[int, dict[str, Any]]:
-    out: dict[int, dict[str, Any]] = {}
-    for rid, qid, value in zip(answers["response_id"], answers["question_id"], answers["value"]):
-        out.setdefault(int(rid), {})[qid] = value
-    return out
-
 
 def unique_headers(names: Iterable[str], ids: Iterable[str]) -> list[str]:
     """Excel table headers must be unique (case-insensitive) and not empty."""
@@ -79,7 +63,7 @@ def _member_ids(members: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "Round": members["round"].to_numpy(), "Country": members["country"].to_numpy(),
         "ISO3": members["iso3"].to_numpy(), "Sub-region": members["subregion"].to_numpy(),
-        "Status": [STATUS_LABELS.get(s, s) for s in members["status"]],
+        "Status": [STATUS_LABELS.get(s, s) for s in members["status"].tolist()],
     })
 
 
@@ -92,15 +76,30 @@ def _ordered(members: pd.DataFrame, rounds: tuple[str, ...]) -> pd.DataFrame:
 
 # -- scores --------------------------------------------------------------------
 
+def current_values(data: ExportInput) -> dict[int, dict[str, Any]]:
+    """``answers_by_response`` of the export's answers, once per export."""
+    if "values" not in data.extra:
+        data.extra["values"] = answers_by_response(data.answers)
+    return data.extra["values"]
+
+
+def _labels_by_response(answers: pd.DataFrame) -> dict[int, dict[str, str]]:
+    out: dict[int, dict[str, str]] = {}
+    for rid, qid, label in zip(answers["response_id"].tolist(), answers["question_id"].tolist(),
+                               answers["value_label"].tolist(), strict=True):
+        out.setdefault(int(rid), {})[qid] = label
+    return out
+
+
 def score_rows(data: ExportInput, members: pd.DataFrame,
                answers: pd.DataFrame) -> pd.DataFrame:
     """Pillar scores and overall per member response (None: not enough answers)."""
-    values = answers_by_response(answers)
+    values = current_values(data) if answers is data.answers else answers_by_response(answers)
     layout = data.definition
     language = data.meta.language
     columns = [pillar_title(p, language) for p in layout.pillars] + ["Overall"]
     rows = []
-    for rnd, rid in zip(members["round"], members["response_id"]):
+    for rnd, rid in zip(members["round"].tolist(), members["response_id"].tolist()):
         definition = data.definitions.get(rnd, layout)
         result = response_score(data, int(rid), definition, values.get(int(rid), {}))
         row = [result.pillars[p.id].score if p.id in result.pillars else None
@@ -119,19 +118,69 @@ def response_score(data: ExportInput, response_id: int, definition: Definition,
     return cache[response_id]
 
 
+Aggregate = Callable[[DataFrameGroupBy], pd.DataFrame]
+
+
+def sum_of(grouped: DataFrameGroupBy) -> pd.DataFrame:
+    return grouped.sum(min_count=1)  # nobody reporting: blank, not zero
+
+
+def median_of(grouped: DataFrameGroupBy) -> pd.DataFrame:
+    return grouped.median()
+
+
+def count_of(grouped: DataFrameGroupBy) -> pd.DataFrame:
+    return grouped.count()
+
+
+def regional_groups(frame: pd.DataFrame, value_columns: list[str], rounds: tuple[str, ...],
+                    statistics: dict[str, Aggregate]
+                    ) -> list[tuple[str, str, int, dict[str, dict]]]:
+    """Per round, the whole region and then each sub-region (by name): (round, group, members,
+    {statistic: {column: figure}}); a round nobody is in has no figures.
+
+    One grouped aggregation per statistic, not one per group: at ten rounds that is the
+    difference between a few and a few hundred pandas calls.
+    """
+    values = frame[value_columns]
+    levels = (values.groupby(frame["Round"], sort=False),
+              values.groupby([frame["Round"], frame["Sub-region"]], sort=True))
+    sizes = [grouped.size().to_dict() for grouped in levels]
+    figures = {name: [_rows_by_key(aggregate(grouped)) for grouped in levels]
+               for name, aggregate in statistics.items()}
+    out = []
+    for rnd in rounds:
+        out.append((rnd, REGION, sizes[0].get(rnd, 0),
+                    {name: figures[name][0].get(rnd, {}) for name in statistics}))
+        for key, size in sizes[1].items():
+            if key[0] == rnd:
+                out.append((rnd, key[1], size, {name: figures[name][1][key] for name in statistics}))
+    return out
+
+
+def _rows_by_key(frame: pd.DataFrame) -> dict[Any, dict[str, Any]]:
+    """``frame.to_dict("index")``, without its per-cell cost."""
+    columns = list(frame.columns)
+    return {key: dict(zip(columns, row)) for key, row in zip(frame.index.tolist(),
+                                                             frame.to_numpy().tolist())}
+
+
+def _figure(value: Any) -> float | None:
+    return None if value is None or value != value else float(value)
+
+
 def median_rows(scores: pd.DataFrame, value_columns: list[str],
                 rounds: tuple[str, ...]) -> pd.DataFrame:
     """Regional and sub-regional medians per round, over the members that have a value."""
     rows = []
-    for rnd in rounds:
-        in_round = scores[scores["Round"] == rnd]
-        groups = [(REGION, in_round)] + [
-            (name, part) for name, part in in_round.groupby("Sub-region", sort=True)]
-        for name, part in groups:
-            row = {"Round": rnd, "Group": name, "Members": len(part)}
-            for col in value_columns:
-                row[col] = round(float(part[col].median()), 2) if part[col].notna().any() else None
-            rows.append(row)
+    for rnd, group, members, figures in regional_groups(scores, value_columns, rounds,
+                                                        {"median": median_of}):
+        medians = figures["median"]
+        row = {"Round": rnd, "Group": group, "Members": members}
+        for col in value_columns:
+            median = _figure(medians.get(col))
+            row[col] = None if median is None else round(median, 2)
+        rows.append(row)
     return pd.DataFrame(rows, columns=["Round", "Group", "Members", *value_columns])
 
 
@@ -156,21 +205,42 @@ def answer_grid(data: ExportInput, questions: list[Question], members: pd.DataFr
                 answers: pd.DataFrame, *, numbers_only: bool = False) -> pd.DataFrame:
     """A row per member response, a column per question: readable labels, numbers as numbers."""
     language = data.meta.language
-    wanted = {q.id: q for q in questions}
-    cells: dict[int, dict[str, Any]] = {}
-    sub = answers[answers["question_id"].isin(list(wanted))]
-    for rid, qid, value, number in zip(sub["response_id"], sub["question_id"], sub["value"],
-                                       sub["value_number"]):
-        q = wanted[qid]
-        if numbers_only:
-            cell = None if number != number else float(number)
-        else:
-            cell = q.kind.cell(q, value, language)
-        cells.setdefault(int(rid), {})[qid] = cell
+    column_of = {q.id: j for j, q in enumerate(questions)}
+    row_of = {int(rid): i for i, rid in enumerate(members["response_id"].tolist())}
+    sub = answers[answers["question_id"].isin(list(column_of))]
+    rids, qids = sub["response_id"].tolist(), sub["question_id"].tolist()
+    if numbers_only:
+        cells = sub["value_number"].tolist()
+    else:
+        cells = _cells(questions, qids, sub["value"].tolist(), language)
+    grid: list[list[Any]] = [[None] * len(questions) for _ in range(len(row_of))]
+    for rid, qid, cell in zip(rids, qids, cells, strict=True):
+        i = row_of.get(int(rid))
+        if i is not None:
+            grid[i][column_of[qid]] = cell
     headers = unique_headers([q.label.get(language) for q in questions], [q.id for q in questions])
-    grid = [[cells.get(int(rid), {}).get(q.id) for q in questions] for rid in members["response_id"]]
     frame = pd.DataFrame(grid, columns=headers, dtype="float64" if numbers_only else object)
     return pd.concat([_member_ids(members), frame], axis=1)
+
+
+def _cells(questions: list[Question], qids: list[str], values: list[Any],
+           language: str | None) -> list[Any]:
+    """Each answer's spreadsheet value, asked of its type once per distinct answer."""
+    by_id = {q.id: q for q in questions}
+    made: dict[tuple[str, Any], Any] = {}
+    out = []
+    for qid, value in zip(qids, values, strict=True):
+        key = (qid, tuple(value) if type(value) is list else value)
+        try:
+            cell = made[key]
+        except KeyError:
+            q = by_id[qid]
+            cell = made[key] = q.kind.cell(q, value, language)
+        except TypeError:  # a mapping (a citation) is no dictionary key: asked every time
+            q = by_id[qid]
+            cell = q.kind.cell(q, value, language)
+        out.append(cell)
+    return out
 
 
 def pillar_tables(data: ExportInput) -> list[tuple[Section, Table]]:
@@ -179,12 +249,9 @@ def pillar_tables(data: ExportInput) -> list[tuple[Section, Table]]:
     for n, section in enumerate(data.definition.pillars, start=1):
         questions = list(section.questions)
         grid = answer_grid(data, questions, members, data.answers)
-        formats = {}
-        for q, header in zip(questions, grid.columns[len(ID_COLUMNS):]):
-            if q.type in NUMERIC_TYPES:
-                formats[header] = "decimal" if q.type != "integer" else "integer"
-            elif q.type == "year":
-                formats[header] = "year"
+        formats = {header: q.kind.cell_format
+                   for q, header in zip(questions, grid.columns[len(ID_COLUMNS):])
+                   if q.kind.cell_format}
         out.append((section, Table(f"Pillar{n}_{section.id}"[:250], grid, formats=formats,
                                    question_ids=[None] * len(ID_COLUMNS) + [q.id for q in questions],
                                    widths={"Country": 26, "Sub-region": 18})))
@@ -194,7 +261,8 @@ def pillar_tables(data: ExportInput) -> list[tuple[Section, Table]]:
 # -- counts ------------------------------------------------------------------
 
 def count_questions(definition: Definition) -> list[Question]:
-    return [q for q in definition.questions if q.type in NUMERIC_TYPES]
+    """Questions whose answers are amounts (counts, values, shares): the Counts sheet."""
+    return [q for q in definition.questions if q.kind.quantity]
 
 
 def counts_tables(data: ExportInput) -> list[Table]:
@@ -202,24 +270,23 @@ def counts_tables(data: ExportInput) -> list[Table]:
     questions = count_questions(data.definition)
     grid = answer_grid(data, questions, members, data.answers, numbers_only=True)
     value_cols = list(grid.columns[len(ID_COLUMNS):])
-    percentages = [col for q, col in zip(questions, value_cols) if q.type == "percentage"]
+    not_summable = [col for q, col in zip(questions, value_cols) if not q.kind.summable]
     summary_rows = []
-    for rnd in data.meta.rounds:
-        in_round = grid[grid["Round"] == rnd]
-        groups = [(REGION, in_round)] + list(in_round.groupby("Sub-region", sort=True))
-        for name, part in groups:
-            values = part[value_cols]
-            totals = values.sum(min_count=1)  # nobody reporting: blank, not zero
-            totals[percentages] = None  # a sum of percentages means nothing
-            for statistic, figures in (("Total", totals), ("Median", values.median()),
-                                       ("Members reporting", values.notna().sum())):
-                row: dict[str, Any] = {"Round": rnd, "Group": name, "Statistic": statistic}
-                row.update({col: figures[col] for col in value_cols})
-                summary_rows.append(row)
+    statistics = {"Total": sum_of, "Median": median_of, "Members reporting": count_of}
+    for rnd, name, _members, figures in regional_groups(grid, value_cols, data.meta.rounds,
+                                                        statistics):
+        for statistic, column_figures in figures.items():
+            row: dict[str, Any] = {"Round": rnd, "Group": name, "Statistic": statistic}
+            for col in value_cols:
+                row[col] = _figure(column_figures.get(col))
+            if statistic == "Total":
+                row.update(dict.fromkeys(not_summable))  # a sum of percentages means nothing
+            elif statistic == "Members reporting":
+                row.update({col: row[col] or 0.0 for col in value_cols})  # none, not blank
+            summary_rows.append(row)
     summary = pd.DataFrame(summary_rows, columns=["Round", "Group", "Statistic", *value_cols])
     summary[value_cols] = summary[value_cols].astype("float64")
-    formats = {col: ("integer" if q.type == "integer" else "decimal")
-               for q, col in zip(questions, value_cols)}
+    formats = {col: q.kind.cell_format or "decimal" for q, col in zip(questions, value_cols)}
     ids = [q.id for q in questions]
     return [
         Table("Counts", grid, formats=formats, question_ids=[None] * len(ID_COLUMNS) + ids,
@@ -245,19 +312,25 @@ def changes_tables(data: ExportInput) -> list[Table]:
     allowed = STATUS_FILTERS[data.meta.status_filter]
     if allowed is not None:
         previous_members = previous_members[previous_members["status"].isin(allowed)]
-    prev_by_iso = {iso: int(rid) for iso, rid in zip(previous_members["iso3"],
-                                                     previous_members["response_id"])}
+    prev_by_iso = {iso: int(rid) for iso, rid in zip(previous_members["iso3"].tolist(),
+                                                     previous_members["response_id"].tolist())}
     current = current_members[current_members["iso3"].isin(list(prev_by_iso))].reset_index(drop=True)
     definition = data.definition
     prev_def = data.previous_definition
-    now_values = answers_by_response(data.answers)
+    now_values = current_values(data)
     then_values = answers_by_response(data.previous_answers)
+    # What a person reads for each answer was made with the frame (its type's display).
+    now_labels = _labels_by_response(data.answers)
+    then_labels = _labels_by_response(data.previous_answers)
 
     score_rows_out, answer_rows = [], []
-    for country, iso3, subregion, rid in zip(current["country"], current["iso3"],
-                                             current["subregion"], current["response_id"]):
+    for country, iso3, subregion, rid in zip(current["country"].tolist(), current["iso3"].tolist(),
+                                             current["subregion"].tolist(),
+                                             current["response_id"].tolist()):
         now = now_values.get(int(rid), {})
         then = then_values.get(prev_by_iso[iso3], {})
+        now_shown = now_labels.get(int(rid), {})
+        then_shown = then_labels.get(prev_by_iso[iso3], {})
         now_score = response_score(data, int(rid), definition, now)
         then_score = score_response(prev_def, then)
         for p in definition.pillars:
@@ -273,9 +346,8 @@ def changes_tables(data: ExportInput) -> list[Table]:
                 continue
             if then.get(q.id) == now.get(q.id):
                 continue  # same stored value: same answer (labels are only made for changes)
-            old_q = prev_def.question(q.id)
-            old = old_q.display(then.get(q.id), language) if q.id in then else ""
-            new = q.display(now.get(q.id), language) if q.id in now else ""
+            old = then_shown.get(q.id) or ""
+            new = now_shown.get(q.id) or ""
             if old != new:
                 answer_rows.append([country, iso3, subregion, q.section_id, q.id,
                                     q.label.get(language), old or None, new or None])
@@ -329,32 +401,13 @@ def data_table(data: ExportInput) -> Table:
 def _scoring_text(q: Question) -> str:
     if not q.scored:
         return "Not scored"
-    parts = [f"weight {q.weight:g}"]
-    if q.type in NUMERIC_TYPES and q.bands:
-        bands = []
-        for band in q.bands:
-            bands.append(f"up to {band.max:g} → {band.points:g}" if band.max is not None
-                         else f"more → {band.points:g}")
-        parts.append("bands: " + "; ".join(bands))
-    else:
-        points = [(code, pts) for code, _label, pts in q.kind.options(q)] \
-            if hasattr(q.kind, "options") else []
-        shown = [f"{code} = {pts:g}" for code, pts in points if pts is not None]
-        if shown:
-            parts.append("points: " + ", ".join(shown))
-        if q.max_points:
-            parts.append(f"capped at {q.max_points:g}")
-    parts.append("not applicable leaves the denominator; unknown scores 0")
+    parts = [f"weight {q.weight:g}", *q.kind.scoring_terms(q),
+             "not applicable leaves the denominator; unknown scores 0"]
     return "; ".join(parts)
 
 
 def _options_text(q: Question, language: str | None) -> str | None:
-    kind = q.kind
-    lines = []
-    if hasattr(kind, "options"):
-        lines = [f"{code} → {label.get(language)}" for code, label, _pts in kind.options(q)]
-    from questionnaires.types import special_label
-
+    lines = [f"{code} → {label.get(language)}" for code, label, _pts in q.kind.options(q)]
     lines += [f"{code} → {special_label(code, language)}" for code in q.special_codes]
     return "\n".join(lines) or None
 
@@ -436,13 +489,3 @@ def overview_tables(data: ExportInput, title: str) -> list[Table]:
               formats={"Submitted": "datetime", "Approved": "datetime"},
               widths={"Country": 26, "Sub-region": 18, "Submitted": 18, "Approved": 18}),
     ]
-
-
-def sheet_frames(tables: Mapping[str, list[Table]]) -> dict[str, pd.DataFrame]:
-    """Flatten sheet tables into one frame per table, for CSV."""
-    out = {}
-    for sheet, items in tables.items():
-        for table in items:
-            key = sheet if len(items) == 1 else f"{sheet} - {table.name}"
-            out[key] = table.frame
-    return out

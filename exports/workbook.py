@@ -1,29 +1,41 @@
 """Regional and per-country workbooks, written with XlsxWriter (one function per sheet).
 
-Every table is an Excel table (filters, banded rows) with a frozen header. Text is
-always written with ``write_string``, never ``write``, so an answer such as
-``=HYPERLINK(...)`` or ``@SUM(...)`` stays text that no spreadsheet evaluates; the
-workbook is opened with every string conversion switched off as a second guard.
-Rows are streamed in ``constant_memory`` mode, so memory stays flat however many
-members and rounds there are.
+Only XlsxWriter's public API is used. A workbook is written in one of two modes,
+decided before it is opened (XlsxWriter's ``constant_memory`` is a workbook option):
+
+- **in memory** (the usual case, up to :data:`STREAM_FROM_CELLS` cells on the largest
+  sheet): every table is an Excel table (filter buttons, banded rows) with a frozen
+  header, and text goes to the shared-string table, which is also the cheaper way to
+  write at this size.
+- **streamed** (``constant_memory``) when the largest sheet, always the Data sheet, is
+  bigger: rows are flushed as they are written, so memory stays flat however many
+  members and rounds there are. XlsxWriter cannot add Excel tables in this mode, so
+  every sheet gets a frozen header and an autofilter on its first table instead (a
+  sheet has one autofilter; a second table on a sheet, such as the medians under the
+  scores, is a bold header over plain rows).
+
+Text is always written with ``write_string``, never ``write``, and text that begins
+like a formula is also quote-prefixed (:mod:`exports.guard`); numbers stay numbers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
+import gc
+import io
 import re
-import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import xlsxwriter
-from xlsxwriter.utility import xl_range
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from .guard import FORMULA_TRIGGERS, QUOTE_PREFIX, starts_like_formula
 from .model import ExportInput, Progress, is_unreviewed
 from .tables import (
     ID_COLUMNS,
@@ -38,23 +50,29 @@ from .tables import (
     scores_tables,
 )
 
-MAX_CELL_TEXT = 32_767  # Excel's limit for one cell
+# Above this many cells on its largest sheet a workbook is streamed (see the module
+# docstring). Measured on the regional workbook at 200 members (its Data sheet is always the
+# largest): held in memory, the writer adds about 330 bytes per
+# Data-sheet cell to the peak (+110 MB at 332,000 cells, two rounds; +218 MB at 666,000,
+# four rounds, which peaked at 399 MB; +567 MB for all ten rounds), and it is also a
+# quarter cheaper in CPU. So up to two rounds of 200 members stay in memory with their
+# Excel tables, and beyond 350,000 cells the workbook is streamed, its peak flat.
+STREAM_FROM_CELLS = 350_000
 ROWS_PER_SLICE = 10_000
 WORKBOOK_OPTIONS = {
-    "constant_memory": True,
     "strings_to_formulas": False,   # belt and braces: we never call write() on text anyway
     "strings_to_numbers": False,
     "strings_to_urls": False,
     "default_date_format": "yyyy-mm-dd hh:mm",
     "remove_timezone": True,
 }
-# All number formats in one place; tables name them by key.
+# The exports' own number formats, in one place; tables name them by key. A question
+# type gives the Excel format code of its answers itself (``QuestionType.cell_format``).
 NUMBER_FORMATS = {
     "score": "0.0",
     "change": "+0.0;-0.0;0.0",
     "integer": "#,##0",
     "decimal": "#,##0.##",
-    "year": "0",
     "datetime": "yyyy-mm-dd hh:mm",
     "date": "yyyy-mm-dd",
 }
@@ -66,19 +84,63 @@ _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
 class Formats:
-    """Every cell format of a workbook, made once."""
+    """Every cell format of a workbook, made once, each with its quote-prefixed twin."""
 
     def __init__(self, workbook: Workbook):
-        add = workbook.add_format
-        self.title = add({"bold": True, "font_size": 14})
-        self.subtitle = add({"bold": True, "font_size": 11})
-        self.warning = add({"bold": True, "font_color": "#9C0006", "bg_color": "#FFC7CE"})
-        self.header = add({"bold": True, "text_wrap": True, "valign": "top"})
-        self.question_id = add({"italic": True, "font_color": "#52606D", "font_size": 9})
-        self.text = add({"valign": "top"})
-        self.wrap = add({"valign": "top", "text_wrap": True})
-        self.numbers = {key: add({"num_format": fmt, "valign": "top"})
-                        for key, fmt in NUMBER_FORMATS.items()}
+        self._workbook = workbook
+        self._props: dict[int, dict[str, Any]] = {}
+        self._guarded: dict[int | None, Any] = {}
+        self.title = self._add({"bold": True, "font_size": 14})
+        self.subtitle = self._add({"bold": True, "font_size": 11})
+        self.warning = self._add({"bold": True, "font_color": "#9C0006", "bg_color": "#FFC7CE"})
+        self.header = self._add({"bold": True, "text_wrap": True, "valign": "top"})
+        self.question_id = self._add({"italic": True, "font_color": "#52606D", "font_size": 9})
+        self.wrap = self._add({"valign": "top", "text_wrap": True})
+        self.numbers: dict[str, Any] = {}
+
+    def _add(self, props: dict[str, Any]):
+        made = self._workbook.add_format(props)
+        self._props[id(made)] = props
+        return made
+
+    def number(self, key: str | None):
+        """The cell format of a NUMBER_FORMATS key or of an Excel number format code
+        (a question type names its own), made once per workbook."""
+        if not key:
+            return None
+        code = NUMBER_FORMATS.get(key, key)
+        if code not in self.numbers:
+            self.numbers[code] = self._add({"num_format": code, "valign": "top"})
+        return self.numbers[code]
+
+    def guarded(self, fmt):
+        """``fmt`` with Excel's quote prefix: for text that begins like a formula."""
+        key = None if fmt is None else id(fmt)
+        if key not in self._guarded:
+            props = {} if fmt is None else self._props[key]
+            self._guarded[key] = self._workbook.add_format({**props, **QUOTE_PREFIX})
+        return self._guarded[key]
+
+
+@dataclass
+class Book:
+    """A workbook being written: its formats, its sheet names and how it is written."""
+
+    workbook: Workbook
+    fmts: Formats
+    streamed: bool
+    used: set[str] = field(default_factory=set)
+    _filtered: set[str] = field(default_factory=set)
+
+    def add_sheet(self, name: str) -> Worksheet:
+        return self.workbook.add_worksheet(sheet_name(name, self.used))
+
+    def claim_filter(self, ws: Worksheet) -> bool:
+        """A streamed sheet's one autofilter, for its first table."""
+        if ws.get_name() in self._filtered:
+            return False
+        self._filtered.add(ws.get_name())
+        return True
 
 
 def sheet_name(name: str, used: set[str]) -> str:
@@ -93,45 +155,19 @@ def sheet_name(name: str, used: set[str]) -> str:
     return candidate
 
 
+def cells_of(tables: Sequence[Table]) -> int:
+    """How many cells these tables put on a sheet."""
+    return sum(len(t.frame) * max(len(t.frame.columns), 1) for t in tables)
+
+
 # -- cell writing ----------------------------------------------------------------
 
-def write_text(ws: Worksheet, row: int, col: int, value: Any, fmt=None) -> None:
+def write_text(book: Book, ws: Worksheet, row: int, col: int, value: Any, fmt=None) -> None:
     """Text as text, always: formulas in answers are never evaluated."""
     if value is None:
         return
     text = value if isinstance(value, str) else str(value)
-    ws.write_string(row, col, text[:MAX_CELL_TEXT], fmt)
-
-
-def add_streamed_table(ws: Worksheet, header_row: int, last_row: int, headers: list[str],
-                       header_format, options: dict[str, Any]) -> None:
-    """An Excel table on a ``constant_memory`` worksheet, at any size.
-
-    XlsxWriter refuses ``add_table`` in constant-memory mode only because the table
-    writes its header cells, which must not land on rows already streamed out; we
-    add every table before writing its rows, so that cannot happen. It also records
-    every cell of the range to detect overlaps (170 MB for 1.6 million cells); our
-    tables are stacked with gaps and never overlap. So the table is declared over its
-    header and first row, with the mode lifted for the call, and then given its full
-    range; the header cells are written again as the in-line strings a streamed sheet
-    expects.
-    """
-    last_col = max(len(headers) - 1, 0)
-    streaming = ws.constant_memory
-    ws.constant_memory = 0
-    try:
-        result = ws.add_table(header_row, 0, header_row + 1, last_col, options)
-    finally:
-        ws.constant_memory = streaming
-    if result not in (None, 0):
-        raise ValueError(f"table {options.get('name')} could not be added ({result})")
-    table = ws.tables[-1]
-    full = xl_range(header_row, 0, last_row, last_col)
-    table["range"] = table["a_range"] = full
-    if table.get("autofilter"):
-        table["autofilter"] = full
-    for col, header in enumerate(headers):
-        ws.write_string(header_row, col, header, header_format)
+    ws.write_string(row, col, text, book.fmts.guarded(fmt) if starts_like_formula(text) else fmt)
 
 
 def _missing(value: Any) -> bool:
@@ -143,106 +179,112 @@ def _missing(value: Any) -> bool:
         return value is pd.NA
 
 
-def _write_any(ws: Worksheet, row: int, col: int, value: Any, text_fmt, number_fmt) -> None:
+def _write_any(book: Book, ws: Worksheet, row: int, col: int, value: Any, text_fmt,
+               number_fmt) -> None:
+    """One cell of a column that mixes numbers and text (a pillar sheet's answers)."""
     if _missing(value):
         return
-    if isinstance(value, str):
-        ws.write_string(row, col, value[:MAX_CELL_TEXT], text_fmt)
-    elif isinstance(value, bool | np.bool_):
+    if isinstance(value, bool | np.bool_):
         ws.write_string(row, col, "yes" if value else "no", text_fmt)
     elif isinstance(value, int | float | np.integer | np.floating):
         ws.write_number(row, col, float(value), number_fmt)
     elif isinstance(value, dt.datetime | dt.date):
         ws.write_datetime(row, col, value, number_fmt)
     else:
-        ws.write_string(row, col, str(value)[:MAX_CELL_TEXT], text_fmt)
+        write_text(book, ws, row, col, value, text_fmt)
 
 
-def _fast(ws: Worksheet, name: str) -> Callable:
-    """XlsxWriter's writer behind the public one, skipping its A1-notation argument parsing
-    (a tenth of the time on big sheets); the public method if a release renames it."""
-    return getattr(ws, f"_{name}", None) or getattr(ws, name)
+_NUMBER, _TEXT, _ANY = 0, 1, 2
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # day 0 of Excel's 1900 system, as XlsxWriter counts
 
 
-def _column_writer(ws: Worksheet, series: pd.Series, text_fmt, number_fmt
-                   ) -> tuple[list, Callable[[int, int, Any], None]]:
-    """The values of one column and the quickest correct way to write them."""
-    write_string, write_number_, write_datetime = (
-        _fast(ws, "write_string"), _fast(ws, "write_number"), _fast(ws, "write_datetime"))
-    if pd.api.types.is_float_dtype(series.dtype) or pd.api.types.is_integer_dtype(series.dtype):
-        def write_number(row, col, value, _w=write_number_, _f=number_fmt):
-            if value == value:  # NaN is blank
-                _w(row, col, value, _f)
-        return series.astype("float64").tolist(), write_number
-    if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        values = [None if v is pd.NaT else v for v in series.dt.to_pydatetime()]
+def _column(series: pd.Series) -> tuple[int, list]:
+    """How one column is written, and its values as plain Python objects."""
+    dtype = series.dtype
+    if pd.api.types.is_float_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
+        return _NUMBER, series.astype("float64").tolist()
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        # A date in a workbook is its serial number under a date format: computed for the
+        # whole column at once rather than converted cell by cell.
+        if getattr(dtype, "tz", None) is not None:
+            series = series.dt.tz_localize(None)
+        return _NUMBER, ((series - EXCEL_EPOCH) / pd.Timedelta(days=1)).tolist()
+    if pd.api.types.is_string_dtype(dtype):
+        return _TEXT, series.tolist()
+    return _ANY, series.tolist()
 
-        def write_date(row, col, value, _w=write_datetime, _f=number_fmt):
-            if value is not None:
-                _w(row, col, value, _f)
-        return values, write_date
 
-    if pd.api.types.is_string_dtype(series.dtype):
-        # Text columns (the bulk of the Data sheet): strings, or a missing marker.
-        def write_text_cell(row, col, value, _w=write_string, _f=text_fmt):
-            if type(value) is str:
-                _w(row, col, value if len(value) <= MAX_CELL_TEXT else value[:MAX_CELL_TEXT], _f)
+def _write_rows(book: Book, ws: Worksheet, part: pd.DataFrame, first_row: int,
+                text_formats: list, number_formats: list) -> None:
+    """Write a slice of a frame's rows; one loop, the common cases inline (it runs per cell)."""
+    write_string, write_number = ws.write_string, ws.write_number
+    guarded = book.fmts.guarded
+    plan = []
+    values = []
+    for c, col in enumerate(part.columns):
+        kind, col_values = _column(part[col])
+        plan.append((c, kind, text_formats[c], guarded(text_formats[c]), number_formats[c]))
+        values.append(col_values)
+    triggers = FORMULA_TRIGGERS
+    for row, record in enumerate(zip(*values), start=first_row):
+        for (c, kind, text_fmt, guarded_fmt, number_fmt), value in zip(plan, record):
+            if kind == _TEXT and type(value) is str:
+                write_string(row, c, value, guarded_fmt if value.startswith(triggers) else text_fmt)
+            elif kind == _NUMBER:
+                if value == value:  # NaN (and NaT) is a blank cell
+                    write_number(row, c, value, number_fmt)
             elif not _missing(value):
-                _write_any(ws, row, col, value, text_fmt, number_fmt)
-        return series.tolist(), write_text_cell
-
-    def write_cell(row, col, value):
-        _write_any(ws, row, col, value, text_fmt, number_fmt)
-    return series.tolist(), write_cell
+                _write_any(book, ws, row, c, value, text_fmt, number_fmt)
 
 
-def write_table(ws: Worksheet, fmts: Formats, table: Table, first_row: int = 0,
+def _header(book: Book, ws: Worksheet, table: Table, header_row: int, last_row: int) -> None:
+    """An Excel table over the rows, or (streamed) a bold header and an autofilter."""
+    headers = [str(c) for c in table.frame.columns]
+    last_col = max(len(headers) - 1, 0)
+    if not book.streamed:
+        result = ws.add_table(header_row, 0, last_row, last_col, {
+            "name": table.name, "style": TABLE_STYLE,
+            "columns": [{"header": h, "header_format": book.fmts.header} for h in headers]})
+        if result not in (None, 0):
+            raise ValueError(f"table {table.name} could not be added ({result})")
+        return
+    for col, header in enumerate(headers):
+        write_text(book, ws, header_row, col, header, book.fmts.header)
+    if book.claim_filter(ws):
+        ws.autofilter(header_row, 0, last_row, last_col)
+
+
+def write_table(book: Book, ws: Worksheet, table: Table, first_row: int = 0,
                 *, freeze_columns: int = 0) -> int:
     """Write ``table`` from ``first_row``; return the first free row after it (plus a gap)."""
+    fmts = book.fmts
     frame = table.frame
     row = first_row
     if table.title:
-        write_text(ws, row, 0, table.title, fmts.subtitle)
+        write_text(book, ws, row, 0, table.title, fmts.subtitle)
         row += 1
     if table.question_ids is not None:
         for col, qid in enumerate(table.question_ids):
             if qid:
-                write_text(ws, row, col, qid, fmts.question_id)
+                write_text(book, ws, row, col, qid, fmts.question_id)
         row += 1
     header_row = row
     columns = list(frame.columns)
     n = len(frame)
-    long_headers = any(len(str(c)) > 18 for c in columns)
-    if long_headers:
+    if any(len(str(c)) > 18 for c in columns):
         ws.set_row(header_row, 75)
-    headers = [str(c) for c in columns]
-    add_streamed_table(ws, header_row, header_row + max(n, 1), headers, fmts.header, {
-        "name": table.name,
-        "style": TABLE_STYLE,
-        "columns": [{"header": h, "header_format": fmts.header} for h in headers],
-    })
+    _header(book, ws, table, header_row, header_row + max(n, 1))
     wide_text = {c for c, w in table.widths.items() if w >= 36} if table.wrap else set()
-    r = header_row + 1
+    # Plain text needs no cell format (a style per cell costs time at scale); long texts
+    # wrap, aligned to the top of the row.
+    text_formats = [fmts.wrap if col in wide_text else None for col in columns]
+    number_formats = [fmts.number(table.formats.get(col) or (
+        "datetime" if pd.api.types.is_datetime64_any_dtype(frame[col].dtype) else None))
+        for col in columns]
     # Rows go out in slices, so only one slice of Python values exists at a time.
     for start in range(0, n, ROWS_PER_SLICE):
-        part = frame.iloc[start:start + ROWS_PER_SLICE]
-        writers, values = [], []
-        for col in columns:
-            key = table.formats.get(col)
-            number_fmt = fmts.numbers[key] if key else None
-            # Plain text needs no cell format (a style per cell costs time at scale);
-            # long texts wrap, aligned to the top of the row.
-            text_fmt = fmts.wrap if col in wide_text else None
-            if key is None and pd.api.types.is_datetime64_any_dtype(part[col].dtype):
-                number_fmt = fmts.numbers["datetime"]
-            col_values, writer = _column_writer(ws, part[col], text_fmt, number_fmt)
-            values.append(col_values)
-            writers.append(writer)
-        indexed = list(enumerate(writers))
-        for record in zip(*values):
-            for c, writer in indexed:
-                writer(r, c, record[c])
-            r += 1
+        _write_rows(book, ws, frame.iloc[start:start + ROWS_PER_SLICE], header_row + 1 + start,
+                    text_formats, number_formats)
     if first_row == 0 or freeze_columns:
         ws.freeze_panes(header_row + 1, freeze_columns)
     for c, col in enumerate(columns):
@@ -262,69 +304,67 @@ def _default_width(column: str, table: Table) -> float:
 
 # -- sheets ----------------------------------------------------------------------
 
-def write_overview(workbook: Workbook, fmts: Formats, data: ExportInput, title: str,
-                   used: set[str]) -> None:
-    ws = workbook.add_worksheet(sheet_name("Overview", used))
-    write_text(ws, 0, 0, title, fmts.title)
+def write_overview(book: Book, data: ExportInput, title: str) -> None:
+    fmts = book.fmts
+    ws = book.add_sheet("Overview")
+    write_text(book, ws, 0, 0, title, fmts.title)
     row = 1
     if is_unreviewed(data.meta.status_filter):
         ws.set_tab_color("#9C0006")
-        write_text(ws, 1, 0, "UNREVIEWED DATA: includes responses not yet approved by the working "
-                             "group.", fmts.warning)
+        write_text(book, ws, 1, 0, "UNREVIEWED DATA: includes responses not yet approved by "
+                                   "the working group.", fmts.warning)
         row = 2
     row += 1
     for table in overview_tables(data, title):
-        row = write_table(ws, fmts, table, row)
+        row = write_table(book, ws, table, row)
     ws.set_column(0, 0, 26)
     ws.set_column(1, 1, 40)
 
 
-def write_scores(workbook: Workbook, fmts: Formats, data: ExportInput, used: set[str]) -> None:
-    ws = workbook.add_worksheet(sheet_name("Scores", used))
+def write_scores(book: Book, data: ExportInput) -> None:
+    ws = book.add_sheet("Scores")
     scores, medians = scores_tables(data)
-    row = write_table(ws, fmts, scores, 0, freeze_columns=3)
-    write_table(ws, fmts, medians, row)
+    row = write_table(book, ws, scores, 0, freeze_columns=3)
+    write_table(book, ws, medians, row)
 
 
-def write_pillar(workbook: Workbook, fmts: Formats, section, table: Table, data: ExportInput,
-                 used: set[str]) -> None:
-    ws = workbook.add_worksheet(sheet_name(pillar_title(section, data.meta.language), used))
-    write_table(ws, fmts, table, 0, freeze_columns=3)
+def write_pillar(book: Book, section, table: Table, data: ExportInput) -> None:
+    ws = book.add_sheet(pillar_title(section, data.meta.language))
+    write_table(book, ws, table, 0, freeze_columns=3)
     ws.freeze_panes(2, 3)
 
 
-def write_counts(workbook: Workbook, fmts: Formats, data: ExportInput, used: set[str]) -> None:
-    ws = workbook.add_worksheet(sheet_name("Counts", used))
+def write_counts(book: Book, data: ExportInput) -> None:
+    ws = book.add_sheet("Counts")
     counts, totals = counts_tables(data)
-    row = write_table(ws, fmts, counts, 0, freeze_columns=3)
+    row = write_table(book, ws, counts, 0, freeze_columns=3)
     ws.freeze_panes(2, 3)
-    write_table(ws, fmts, totals, row)
+    write_table(book, ws, totals, row)
 
 
-def write_changes(workbook: Workbook, fmts: Formats, data: ExportInput, used: set[str]) -> None:
-    ws = workbook.add_worksheet(sheet_name("Changes", used))
+def write_changes(book: Book, data: ExportInput) -> None:
+    ws = book.add_sheet("Changes")
     tables = changes_tables(data)
     if not tables:
         reason = ("Changes compare one round with its previous round; this export covers "
                   "several rounds." if len(data.meta.rounds) > 1
                   else "There is no previous round to compare with.")
-        write_text(ws, 0, 0, reason, fmts.subtitle)
+        write_text(book, ws, 0, 0, reason, book.fmts.subtitle)
         ws.set_column(0, 0, 80)
         return
     row = 0
     for table in tables:
-        row = write_table(ws, fmts, table, row)
+        row = write_table(book, ws, table, row)
     ws.freeze_panes(2, 0)
 
 
-def write_data(workbook: Workbook, fmts: Formats, data: ExportInput, used: set[str]) -> None:
-    ws = workbook.add_worksheet(sheet_name("Data", used))
-    write_table(ws, fmts, data_table(data), 0)
+def write_data(book: Book, table: Table) -> None:
+    write_table(book, book.add_sheet("Data"), table, 0)
 
 
-def write_codebook(workbook: Workbook, fmts: Formats, data: ExportInput, used: set[str]) -> None:
-    ws = workbook.add_worksheet(sheet_name("Codebook", used))
-    write_table(ws, fmts, codebook_table(data.definition, data.meta.language), 0, freeze_columns=1)
+def write_codebook(book: Book, data: ExportInput) -> None:
+    ws = book.add_sheet("Codebook")
+    write_table(book, ws, codebook_table(data.definition, data.meta.language), 0, freeze_columns=1)
 
 
 # -- workbooks ---------------------------------------------------------------------
@@ -347,19 +387,64 @@ def _properties(data: ExportInput, title: str) -> dict[str, Any]:
     }
 
 
-def _build(write: Callable[[Workbook, Formats], None], properties: dict[str, Any]) -> bytes:
-    """Stream the workbook to a temporary file (constant memory), then return its bytes."""
-    fd, path = tempfile.mkstemp(suffix=".xlsx", prefix="survey-export-")
-    os.close(fd)
-    try:
-        workbook = xlsxwriter.Workbook(path, WORKBOOK_OPTIONS)
+def write_workbook(write: Callable[[Book], None], *, largest_sheet_cells: int,
+                   properties: dict[str, Any] | None = None) -> bytes:
+    """Open a workbook in the mode its size calls for, let ``write`` fill it, return the file.
+
+    ``largest_sheet_cells`` (see :func:`cells_of`) decides whether it is streamed.
+    """
+    streamed = largest_sheet_cells > STREAM_FROM_CELLS
+    output = io.BytesIO()
+    # Held in memory, the sheets' XML parts are assembled in memory too (no temporary files);
+    # streamed, XlsxWriter flushes rows to temporary files as it goes.
+    workbook = xlsxwriter.Workbook(output, {**WORKBOOK_OPTIONS, "constant_memory": streamed,
+                                            "in_memory": not streamed})
+    if properties:
         workbook.set_properties(properties)
-        write(workbook, Formats(workbook))
+    with cycle_collector_paused():
+        write(Book(workbook, Formats(workbook), streamed))
         workbook.close()
-        with open(path, "rb") as handle:
-            return handle.read()
+    return output.getvalue()
+
+
+@contextmanager
+def cycle_collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a workbook is built, back on after.
+
+    Building one allocates an object per cell (XlsxWriter keeps each until the file is
+    closed) and thousands of rows and frames, all alive until the end. That volume sets
+    off full collections, each walking every object in the process (the app, pandas and
+    the rest: about 200,000) and finding nothing to free: two of them were a quarter of
+    the CPU of a real-size export, measured with gc.callbacks. Reference counting frees
+    memory as usual meanwhile; any cycle made in the meantime waits for the next
+    collection. The collector is process-wide: only the caller that switched it off
+    switches it back on, so overlapping builds leave it on at the end.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
     finally:
-        os.unlink(path)
+        if was_enabled:
+            gc.enable()
+
+
+def build_table_workbook(sheet: str, tables: Sequence[Table], *, title: str | None = None,
+                         freeze_columns: int = 0,
+                         properties: dict[str, Any] | None = None) -> bytes:
+    """One sheet of tables under an optional bold title: the app's small downloads
+    (the round tracker) are written by the same writer as the exports."""
+
+    def write(book: Book) -> None:
+        ws = book.add_sheet(sheet)
+        row = 0
+        if title:
+            write_text(book, ws, 0, 0, title, book.fmts.subtitle)
+            row = 2
+        for table in tables:
+            row = write_table(book, ws, table, row, freeze_columns=freeze_columns)
+
+    return write_workbook(write, largest_sheet_cells=cells_of(tables), properties=properties)
 
 
 def regional_title(data: ExportInput) -> str:
@@ -371,24 +456,25 @@ def build_regional_workbook(data: ExportInput, progress: Progress | None = None)
     """Overview, Scores, one sheet per pillar, Counts, Changes, Data and Codebook."""
     title = regional_title(data)
     report = progress or (lambda percent: None)
+    data_sheet = data_table(data)  # always the largest sheet: it decides the mode
 
-    def write(workbook: Workbook, fmts: Formats) -> None:
-        used: set[str] = set()
-        write_overview(workbook, fmts, data, title, used)
+    def write(book: Book) -> None:
+        write_overview(book, data, title)
         report(10)
-        write_scores(workbook, fmts, data, used)
+        write_scores(book, data)
         report(25)
         for section, table in pillar_tables(data):
-            write_pillar(workbook, fmts, section, table, data, used)
+            write_pillar(book, section, table, data)
         report(45)
-        write_counts(workbook, fmts, data, used)
-        write_changes(workbook, fmts, data, used)
+        write_counts(book, data)
+        write_changes(book, data)
         report(55)
-        write_data(workbook, fmts, data, used)
+        write_data(book, data_sheet)
         report(85)
-        write_codebook(workbook, fmts, data, used)
+        write_codebook(book, data)
 
-    result = _build(write, _properties(data, title))
+    result = write_workbook(write, largest_sheet_cells=cells_of([data_sheet]),
+                            properties=_properties(data, title))
     report(100)
     return result
 
@@ -424,16 +510,15 @@ def build_country_workbook(data: ExportInput, progress: Progress | None = None) 
     """One country's answers with evidence, its scores and the codebook."""
     title = f"Country answers — {data.meta.country} — {data.meta.round_label}"
     report = progress or (lambda percent: None)
+    answers = country_answers_table(data)
 
-    def write(workbook: Workbook, fmts: Formats) -> None:
-        used: set[str] = set()
-        write_overview(workbook, fmts, data, title, used)
-        ws = workbook.add_worksheet(sheet_name("Answers", used))
-        write_table(ws, fmts, country_answers_table(data), 0, freeze_columns=2)
-        scores_ws = workbook.add_worksheet(sheet_name("Scores", used))
-        write_table(scores_ws, fmts, scores_tables(data)[0], 0, freeze_columns=3)
-        write_codebook(workbook, fmts, data, used)
+    def write(book: Book) -> None:
+        write_overview(book, data, title)
+        write_table(book, book.add_sheet("Answers"), answers, 0, freeze_columns=2)
+        write_table(book, book.add_sheet("Scores"), scores_tables(data)[0], 0, freeze_columns=3)
+        write_codebook(book, data)
 
-    result = _build(write, _properties(data, title))
+    result = write_workbook(write, largest_sheet_cells=cells_of([answers]),
+                            properties=_properties(data, title))
     report(100)
     return result

@@ -17,7 +17,6 @@ from .profile import (
     Profile,
     ProfileError,
     ScoreLine,
-    answers_by_response,
     build_profile,
     round_scores,
 )
@@ -25,6 +24,6 @@ from .stats import Spread, spread
 
 __all__ = [
     "APPROVED", "OVERALL", "AnswerChange", "AnswerLine", "Change", "Gap", "KeyCount",
-    "PillarAnswers", "Profile", "ProfileError", "ScoreLine", "Spread", "answers_by_response",
+    "PillarAnswers", "Profile", "ProfileError", "ScoreLine", "Spread",
     "build_profile", "round_scores", "score_chart_svg", "spread",
 ]

@@ -20,6 +20,7 @@ from questionnaires import (
     SPECIAL_CODES,
     UNKNOWN,
     Definition,
+    answers_by_response,
     gaps,
     is_answered,
     overall_progress,
@@ -162,15 +163,6 @@ class Profile:
         return self.score(OVERALL)
 
 
-def answers_by_response(frame: pd.DataFrame) -> dict[int, dict[str, Any]]:
-    """{response id: {question id: stored value}} from the tidy frame."""
-    out: dict[int, dict[str, Any]] = {}
-    for response_id, qid, value in frame[["response_id", "question_id", "value"]].itertuples(
-            index=False, name=None):
-        out.setdefault(int(response_id), {})[qid] = value
-    return out
-
-
 def round_scores(frame: pd.DataFrame, definition: Definition) -> pd.DataFrame:
     """One row per response of the frame: iso3, country, subregion, status and each score.
 
@@ -222,7 +214,7 @@ def build_profile(frame: pd.DataFrame, definition: Definition, iso3: str, round_
         status = str(first["status"])
     if country is None:
         raise ProfileError(f"no answers for {iso3} in '{round_name}'")
-    values = {qid: v for qid, v in zip(mine["question_id"], mine["value"], strict=True)}
+    values = dict(zip(mine["question_id"].tolist(), mine["value"].tolist(), strict=True))
 
     scores_table = round_scores(this_round, definition)
     approved = scores_table[scores_table["status"] == APPROVED]
@@ -252,7 +244,8 @@ def build_profile(frame: pd.DataFrame, definition: Definition, iso3: str, round_
         approved_countries=int(approved["iso3"].nunique()),
         subregion_countries=int(same_subregion["iso3"].nunique()),
         key_counts=_key_counts(definition, values, approved_rows, language),
-        pillars=_answers(definition, values, dict(zip(mine["question_id"], mine["evidence"],
+        pillars=_answers(definition, values, dict(zip(mine["question_id"].tolist(),
+                                                      mine["evidence"].tolist(),
                                                       strict=True)), language),
         gaps=_gaps(definition, values, language),
         change=_change(definition, values, result, previous_frame, previous_definition or definition,
@@ -301,7 +294,7 @@ def _answers(definition: Definition, values: Mapping[str, Any], evidence: Mappin
             value = values.get(q.id)
             lines.append(AnswerLine(
                 q.id, q.number, q.label.get(language), _shown(definition, q.id, value, language),
-                _text_or_none(evidence.get(q.id)), q.standard, q.type == "legal_reference",
+                _text_or_none(evidence.get(q.id)), q.standard, q.kind.citation,
                 question_points(q, value) if q.scored else None, is_answered(value)))
         out.append(PillarAnswers(section.id, section.title.get(language), section.pillar, lines))
     return out
@@ -327,7 +320,7 @@ def _change(definition: Definition, values: Mapping[str, Any], result, previous_
     theirs = previous_frame[previous_frame["iso3"] == iso3]
     if theirs.empty:
         return None
-    before = {qid: v for qid, v in zip(theirs["question_id"], theirs["value"], strict=True)}
+    before = dict(zip(theirs["question_id"].tolist(), theirs["value"].tolist(), strict=True))
     old = score_response(previous_definition, before)
 
     def delta(a: float | None, b: float | None) -> float | None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,10 @@ class Band:
 
 @dataclass(frozen=True)
 class Question:
+    """One question as read from a definition. It never changes once read, so what is
+    derived from it (its type object, whether it is scored, its type's option lookups)
+    is worked out once and kept on the instance."""
+
     id: str
     type: str
     section_id: str
@@ -82,7 +87,7 @@ class Question:
     max_length: int | None = None
     number: int = 0  # position in the whole questionnaire, from 1
 
-    @property
+    @cached_property
     def kind(self):
         return question_type(self.type)
 
@@ -95,17 +100,10 @@ class Question:
             codes.append(UNKNOWN)
         return tuple(codes)
 
-    @property
+    @cached_property
     def scored(self) -> bool:
-        if self.weight <= 0 or not self.kind.scored:
-            return False
-        if self.type in ("integer", "decimal", "percentage"):
-            return bool(self.bands)
-        if self.type == "multiple_choice":
-            return any(o.points is not None for o in self.options)
-        if self.type == "single_choice":
-            return any(o.points is not None for o in self.options)
-        return True
+        """Does this question count towards its pillar's score (its type decides how)?"""
+        return self.weight > 0 and self.kind.is_scored(self)
 
     # Conveniences that delegate to the type registry.
     def display(self, value: Any, language: str | None = None) -> str:
@@ -157,11 +155,11 @@ class Definition:
     def key(self) -> str:
         return f"{self.code}:{self.version}"
 
-    @property
+    @cached_property
     def questions(self) -> tuple[Question, ...]:
         return tuple(q for s in self.sections for q in s.questions)
 
-    @property
+    @cached_property
     def pillars(self) -> tuple[Section, ...]:
         return tuple(s for s in self.sections if s.pillar)
 
@@ -184,20 +182,8 @@ class Definition:
             object.__setattr__(self, "_question_index", index)
         return index
 
-    @property
-    def languages(self) -> set[str]:
-        langs = set(self.title.languages)
-        for q in self.questions:
-            langs |= q.label.languages
-        return langs
-
     def checksum(self) -> str:
         return definition_checksum(self.raw)
-
-    def iter_questions(self, section_id: str | None = None) -> Iterator[Question]:
-        for s in self.sections:
-            if section_id is None or s.id == section_id:
-                yield from s.questions
 
 
 def definition_checksum(data: Mapping[str, Any]) -> str:
@@ -603,10 +589,10 @@ class _Reader:
         if not isinstance(condition, Compare) or condition.question not in questions:
             return
         ref = questions[condition.question]
-        kind = ref.kind
-        if not hasattr(kind, "options") or condition.op in ("answered", "gt", "gte", "lt", "lte"):
+        codes = ref.kind.option_codes(ref)
+        if not codes or condition.op in ("answered", "gt", "gte", "lt", "lte"):
             return
-        valid = {code for code, _, _ in kind.options(ref)} | set(ref.special_codes)
+        valid = set(codes) | set(ref.special_codes)
         operands = condition.operand if isinstance(condition.operand, tuple) else (condition.operand,)
         for operand in operands:
             if operand not in valid:

@@ -26,11 +26,23 @@ def relevance(definition: Definition, answers: Mapping[str, Any]) -> dict[str, b
     return visible
 
 
-def relevant_answers(definition: Definition, answers: Mapping[str, Any]) -> dict[str, Any]:
-    """The answers that count: those to relevant questions, with a value."""
-    visible = relevance(definition, answers)
-    return {qid: v for qid, v in answers.items()
-            if visible.get(qid) and is_answered(v)}
+def answers_by_response(answers: Mapping[str, Any]) -> dict[int, dict[str, Any]]:
+    """``{response id: {question id: stored value}}`` from the tidy answers frame.
+
+    ``answers`` is anything with ``response_id``, ``question_id`` and ``value``
+    columns (the pandas frame of ``survey.frames``, or a dict of lists): profiles
+    and exports both score responses from it.
+    """
+    out: dict[int, dict[str, Any]] = {}
+    columns = (_plain(answers[name]) for name in ("response_id", "question_id", "value"))
+    for rid, qid, value in zip(*columns, strict=True):
+        out.setdefault(int(rid), {})[qid] = value
+    return out
+
+
+def _plain(column: Any) -> Any:
+    """A column as a list: walking a pandas column element by element is many times slower."""
+    return column.tolist() if hasattr(column, "tolist") else column
 
 
 def is_required(question: Question, answers: Mapping[str, Any], visible: Mapping[str, bool]) -> bool:

@@ -77,7 +77,8 @@ def score_response(definition: Definition, answers: Mapping[str, Any]) -> Respon
             if not has and definition.scoring.unanswered == "exclude":
                 continue
             possible += q.weight
-            earned += q.weight * (question_points(q, value) or 0.0)
+            if has:  # an unanswered item earns nothing
+                earned += q.weight * (question_points(q, value) or 0.0)
         enough = applicable > 0 and answered / applicable >= definition.scoring.minimum_coverage
         score = round(100 * earned / possible, 1) if enough and possible > 0 else None
         pillars[section.id] = PillarScore(section.id, score, earned, possible, applicable, answered)

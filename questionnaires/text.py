@@ -24,9 +24,3 @@ class Text:
     def __bool__(self) -> bool:
         return bool(self.get())
 
-    @property
-    def languages(self) -> set[str]:
-        return set(self.translations)
-
-
-EMPTY = Text({DEFAULT_LANGUAGE: ""})

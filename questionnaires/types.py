@@ -1,7 +1,11 @@
 """The registry of question types.
 
-Each type knows how to build its form fields (plain WTForms, no Flask), read and
-normalise a value, display it, score it and give its spreadsheet value. Adding a
+A question type is the only thing that knows a type: it builds its form fields
+(plain WTForms, no Flask), reads and normalises a value, displays it, scores it,
+gives its spreadsheet value and number format, says whether it is a number or a
+quantity worth totalling, describes its scoring for the codebook, writes the notes
+shown beside the question and the data attributes the page's script reads. The
+app, the exports and the profiles ask the type; none of them names one. Adding a
 question type is adding one class decorated with ``@register``.
 """
 
@@ -11,7 +15,7 @@ import datetime as _dt
 import math
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from wtforms import fields, widgets
 from wtforms.fields.choices import SelectChoice
@@ -47,13 +51,39 @@ class AnswerError(ValueError):
     """A value that does not fit its question; the message is for the person typing."""
 
 
+class Note(NamedTuple):
+    """A line of guidance shown beside a question.
+
+    ``message`` is interface text in English with ``%(name)s`` placeholders: the app
+    translates it (Flask-Babel's ``gettext``) and fills in ``params``, which are
+    already in the reader's language. Messages are marked with :func:`N_` so the
+    translation catalogue can collect them from this file.
+    """
+
+    message: str
+    params: Mapping[str, Any]
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "translate later"
+    """Mark interface text for the catalogue without translating it here."""
+    return message
+
+
 def register(cls: type[QuestionType]) -> type[QuestionType]:
     REGISTRY[cls.name] = cls
     return cls
 
 
 def question_type(name: str) -> QuestionType:
-    return REGISTRY[name]()
+    """The type object for ``name`` (types hold no state: one object serves every question)."""
+    cls = REGISTRY[name]
+    kind = _INSTANCES.get(cls)
+    if kind is None:
+        kind = _INSTANCES[cls] = cls()
+    return kind
+
+
+_INSTANCES: dict[type, QuestionType] = {}
 
 
 def special_label(code: str, language: str | None = None) -> str:
@@ -65,8 +95,29 @@ class QuestionType:
 
     name: ClassVar[str]
     scored: ClassVar[bool] = False  # can this type carry points at all?
-    numeric: ClassVar[bool] = False
+    numeric: ClassVar[bool] = False  # the answer is a number (conditions may compare it)
+    # A measured amount: on the Counts sheet with regional medians (a year is a number,
+    # not an amount). ``summable``: totals mean something (a sum of percentages does not).
+    quantity: ClassVar[bool] = False
+    summable: ClassVar[bool] = False
+    cell_format: ClassVar[str | None] = None  # Excel number format of its numeric cells
+    citation: ClassVar[bool] = False  # the answer names the law behind the answers around it
     extra_keys: ClassVar[frozenset[str]] = frozenset()
+
+    # -- what the page's script reads --------------------------------------------
+    @property
+    def value_kind(self) -> str:
+        """How the browser reads the answer for skip logic: number, choice, choices,
+        parts or text (``answering.js`` knows these shapes, never the type names)."""
+        return "number" if self.numeric else "text"
+
+    def browser_attributes(self, question: Question) -> dict[str, str]:
+        """Data attributes on the question's block, for the page's script."""
+        return {"data-value-kind": self.value_kind}
+
+    def notes(self, question: Question, language: str | None = None) -> list[Note]:
+        """Guidance shown under the question's help (units, limits, what to cite)."""
+        return []
 
     # -- definition checks ---------------------------------------------------
     def check_definition(self, question: Question) -> list[str]:
@@ -163,9 +214,25 @@ class QuestionType:
     def _display(self, question: Question, value: Any, language: str | None) -> str:
         return str(value)
 
+    # -- scoring -------------------------------------------------------------
+    def is_scored(self, question: Question) -> bool:
+        """Can this question earn points, given its settings (bands, option points)?"""
+        return self.scored
+
     def points(self, question: Question, value: Any) -> float | None:
         """Score of a real (non-special) value, 0..1; ``None`` if unscored."""
         return None
+
+    def scoring_terms(self, question: Question) -> list[str]:
+        """How answers earn points, in words, for the codebook."""
+        return []
+
+    def options(self, question: Question) -> list[tuple[str, Text, float | None]]:
+        """The offered answers (code, label, points); none for a type without options."""
+        return []
+
+    def option_codes(self, question: Question) -> list[str]:
+        return [code for code, _, _ in self.options(question)]
 
     def number(self, question: Question, value: Any) -> float | None:
         """The numeric reading of a value, for tidy data and statistics."""
@@ -193,17 +260,30 @@ def _text(value: Any) -> str:
 
 class _ChoiceBase(QuestionType):
     scored = True
+    value_kind = "choice"
 
     def options(self, question: Question) -> list[tuple[str, Text, float | None]]:
         return [(o.code, o.label, o.points) for o in question.options]
 
-    def option_codes(self, question: Question) -> list[str]:
-        return [code for code, _, _ in self.options(question)]
+    def is_scored(self, question: Question) -> bool:
+        return any(pts is not None for _, _, pts in self.options(question))
+
+    def scoring_terms(self, question: Question) -> list[str]:
+        shown = [f"{code} = {pts:g}" for code, _, pts in self.options(question) if pts is not None]
+        return ["points: " + ", ".join(shown)] if shown else []
+
+    def option_index(self, question: Question) -> dict[str, tuple[Text, float | None]]:
+        """``{code: (label, points)}``, made once per question (exports look up every answer)."""
+        index = question.__dict__.get("_option_index")
+        if index is None:
+            index = {code: (label, pts) for code, label, pts in self.options(question)}
+            question.__dict__["_option_index"] = index  # a Question never changes once read
+        return index
 
     def label_of(self, question: Question, code: str, language: str | None) -> str:
-        for c, label, _ in self.options(question):
-            if c == code:
-                return label.get(language)
+        found = self.option_index(question).get(code)
+        if found is not None:
+            return found[0].get(language)
         return special_label(code, language) if code in SPECIAL_CODES else code
 
 
@@ -217,7 +297,7 @@ class _SingleChoice(_ChoiceBase):
         return fields.RadioField(label, choices=choices, validate_choice=False)
 
     def _normalise(self, question, value):
-        if not isinstance(value, str) or value not in self.option_codes(question):
+        if not isinstance(value, str) or value not in self.option_index(question):
             allowed = ", ".join(self.option_codes(question) + list(question.special_codes))
             raise AnswerError(f"Choose one of the offered answers ({allowed}).")
         return value
@@ -226,10 +306,8 @@ class _SingleChoice(_ChoiceBase):
         return self.label_of(question, value, language)
 
     def points(self, question, value):
-        for code, _, pts in self.options(question):
-            if code == value:
-                return pts
-        return None
+        found = self.option_index(question).get(value)
+        return None if found is None else found[1]
 
     def codes(self, question, value):
         return value
@@ -288,7 +366,14 @@ class SingleChoice(_SingleChoice):
 @register
 class MultipleChoice(_ChoiceBase):
     name = "multiple_choice"
+    value_kind = "choices"
     extra_keys = frozenset({"options", "max_points"})
+
+    def scoring_terms(self, question):
+        terms = super().scoring_terms(question)
+        if question.max_points:
+            terms.append(f"capped at {question.max_points:g}")
+        return terms
 
     def _main_field(self, question, label, language):
         return fields.SelectMultipleField(
@@ -326,16 +411,21 @@ class MultipleChoice(_ChoiceBase):
         return [c for c in codes if c in chosen] or None  # definition order, no repeats
 
     def _display(self, question, value, language):
-        return "; ".join(self.label_of(question, c, language) for c in value)
+        # Exports show every answer: the same ticked combinations recur, so each is joined once.
+        shown = question.__dict__.setdefault("_shown_choices", {})
+        key = (language, tuple(value))
+        if key not in shown:
+            shown[key] = "; ".join(self.label_of(question, c, language) for c in value)
+        return shown[key]
 
     def cell(self, question, value, language=None):
         return None if value is None else self.display(question, value, language)
 
     def points(self, question, value):
-        scored = [p for c, _, p in self.options(question) if p is not None]
-        if not scored:
+        index = self.option_index(question)
+        if all(pts is None for _label, pts in index.values()):
             return None
-        total = sum(p for c, _, p in self.options(question) if p is not None and c in value)
+        total = sum(index[c][1] or 0.0 for c in value if c in index)
         cap = question.max_points or 1.0
         return min(total / cap, 1.0)
 
@@ -371,8 +461,36 @@ def _parse_number(value: Any, integer: bool) -> float | int:
 class _NumberBase(QuestionType):
     scored = True
     numeric = True
+    quantity = True
+    summable = True
+    cell_format = "#,##0.##"
     integer: ClassVar[bool] = False
     extra_keys = frozenset({"min", "max", "unit", "bands"})
+
+    def is_scored(self, question):
+        return self.scored and bool(question.bands)
+
+    def scoring_terms(self, question):
+        if not question.bands:
+            return []
+        bands = [f"up to {band.max:g} → {band.points:g}" if band.max is not None
+                 else f"more → {band.points:g}" for band in question.bands]
+        return ["bands: " + "; ".join(bands)]
+
+    def notes(self, question, language=None):
+        notes = []
+        if question.unit:
+            notes.append(Note(N_("Unit: %(unit)s."), {"unit": question.unit.get(language)}))
+        notes += self._limit_notes(question)
+        return notes
+
+    def _limit_notes(self, question: Question) -> list[Note]:
+        notes = []
+        if question.min is not None:
+            notes.append(Note(N_("At least %(n)s."), {"n": _fmt(question.min)}))
+        if question.max is not None:
+            notes.append(Note(N_("At most %(n)s."), {"n": _fmt(question.max)}))
+        return notes
 
     def _main_field(self, question, label, language):
         kw = {"inputmode": "numeric" if self.integer else "decimal", "autocomplete": "off"}
@@ -439,6 +557,7 @@ def _fmt(number: float) -> str:
 class Integer(_NumberBase):
     name = "integer"
     integer = True
+    cell_format = "#,##0"
 
 
 @register
@@ -449,10 +568,14 @@ class Decimal(_NumberBase):
 @register
 class Percentage(_NumberBase):
     name = "percentage"
+    summable = False  # a sum of percentages means nothing
     extra_keys = frozenset({"bands"})
 
     def bounds(self, question):
         return 0.0, 100.0
+
+    def _limit_notes(self, question):
+        return [Note(N_("From 0 to 100."), {})]
 
     def _display(self, question, value, language):
         return f"{value:g}%"
@@ -462,8 +585,14 @@ class Percentage(_NumberBase):
 class Year(_NumberBase):
     name = "year"
     scored = False
+    quantity = False  # a date, not an amount
+    summable = False
+    cell_format = "0"
     integer = True
     extra_keys = frozenset({"min", "max"})
+
+    def notes(self, question, language=None):
+        return []  # a year explains itself; its limits are in the error message
 
     def bounds(self, question):
         low = question.min if question.min is not None else 1900
@@ -530,6 +659,17 @@ class LegalReference(QuestionType):
     """A citation: instrument name, article or section, year, optional link."""
 
     name = "legal_reference"
+    value_kind = "parts"
+    citation = True
+
+    def browser_attributes(self, question):
+        # Skip logic counts a citation as given once the law is named (as the server does).
+        return {**super().browser_attributes(question),
+                "data-answer-field": f"{question.id}__instrument"}
+
+    def notes(self, question, language=None):
+        return [Note(N_("Cite the law: its name, the article or section, "
+                        "and the year it was passed."), {})]
 
     def field_names(self, question):
         names = [f"{question.id}__{part}" for part in LEGAL_PARTS]

@@ -186,9 +186,7 @@ def _skip_data(definition: Definition, section: Section, values: dict[str, Any])
             referenced |= q.relevant.questions()
     outside = {qid: (values.get(qid) if visible.get(qid) else None)
                for qid in sorted(referenced - here)}
-    types = {q.id: q.type for q in section.questions}
-    return json.dumps({"conditions": conditions, "outside": outside, "types": types},
-                      separators=(",", ":"))
+    return json.dumps({"conditions": conditions, "outside": outside}, separators=(",", ":"))
 
 
 def _render_section(response: Response, definition: Definition, section: Section,

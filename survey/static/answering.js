@@ -8,11 +8,9 @@
   var skip = JSON.parse(form.dataset.skip || "{}");
   var conditions = skip.conditions || {};
   var outside = skip.outside || {};
-  var types = skip.types || {};
   var editable = form.dataset.editable === "1";
   var csrfInput = form.querySelector('input[name="csrf_token"]');
   var csrf = csrfInput ? csrfInput.value : "";
-  var NUMERIC = ["integer", "decimal", "percentage", "year"];
   var blocks = Array.prototype.slice.call(form.querySelectorAll("[data-question]"));
   var pageStatus = document.getElementById("autosave-status");
   var timers = {};
@@ -23,32 +21,36 @@
   function byName(block, name) { return block.querySelectorAll('[name="' + name + '"]'); }
 
   // -- skip logic -----------------------------------------------------------------
+  // Each question's type writes how its answer reads, on the block: data-value-kind is
+  // "number" (compared as a number), "choices" (every ticked box, a list), "parts"
+  // (several fields; answered once the one named by data-answer-field is filled), or
+  // "choice" / "text" (one value as typed or ticked). The script never names a question
+  // type, so a new type needs no change here.
   function valueIn(block) {
     var qid = block.dataset.question;
     var special = block.querySelector('input[name="' + qid + '__special"]:checked');
     if (special && special.value) { return special.value; }
-    var type = types[qid];
-    if (type === "legal_reference") {
-      var inst = byName(block, qid + "__instrument")[0];
-      return inst && inst.value.trim() ? { instrument: inst.value.trim() } : null;
+    var kind = block.dataset.valueKind;
+    if (kind === "parts") {
+      var key = byName(block, block.dataset.answerField || qid)[0];
+      return key && key.value.trim() ? { answer: key.value.trim() } : null;
     }
     var inputs = Array.prototype.slice.call(byName(block, qid));
     if (!inputs.length) { return null; }
-    if (type === "multiple_choice") {
+    var raw;
+    if (inputs[0].type === "radio" || inputs[0].type === "checkbox") {
       var ticked = inputs.filter(function (i) { return i.checked; }).map(function (i) { return i.value; });
-      return ticked.length ? ticked : null;
+      if (kind === "choices") { return ticked.length ? ticked : null; }
+      raw = ticked.length ? ticked[0] : "";
+    } else {
+      raw = inputs[0].value.trim();
     }
-    if (inputs[0].type === "radio") {
-      var chosen = inputs.filter(function (i) { return i.checked; })[0];
-      return chosen ? chosen.value : null;
+    if (!raw) { return null; }
+    if (kind === "number") {
+      var n = Number(raw.replace(/[,\s\u00a0]/g, ""));
+      return isFinite(n) ? n : raw;
     }
-    var text = inputs[0].value.trim();
-    if (!text) { return null; }
-    if (NUMERIC.indexOf(type) >= 0) {
-      var n = Number(text.replace(/[,\s\u00a0]/g, ""));
-      return isFinite(n) ? n : text;
-    }
-    return text;
+    return raw;
   }
 
   function answered(v) {
