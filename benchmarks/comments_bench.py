@@ -33,6 +33,7 @@ from survey.extensions import db
 from survey.models import Country, Response, ReviewComment, Round, User
 from survey.services.demo import CURRENT_ROUND, seed_demo
 from survey.services.questionnaires import definition_of
+from survey.services.sessions import SESSION_KEY, start_session
 
 COMMENTS = 10_000
 
@@ -75,8 +76,13 @@ def measure(app, pages: dict[str, tuple[str, str]], repeat: int) -> None:
         client = clients.get(user_id)
         if client is None:
             client = clients[user_id] = app.test_client()
+            with app.app_context():  # a server-side session, as the login form makes
+                session_key = start_session(db.session.get(User, int(user_id.split(":")[0])))
+                db.session.commit()
+                db.session.remove()
             with client.session_transaction() as session:
                 session["_user_id"] = user_id
+                session[SESSION_KEY] = session_key
                 session["_fresh"] = True
         client.get(url)  # warm up: templates compiled, definition parsed
         times = []
