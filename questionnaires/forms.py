@@ -27,7 +27,10 @@ def build_section_form(section: Section, language: str | None = None,
     for q in section.questions:
         if q.computed:
             continue
-        attrs.update(q.kind.build_fields(q, language, member))
+        # Only types that offer options by member take ``member`` (others may be older
+        # subclasses with the two-argument signature).
+        attrs.update(q.kind.build_fields(q, language, member) if member is not None
+                     else q.kind.build_fields(q, language))
         attrs[q.id + EVIDENCE_SUFFIX] = fields.TextAreaField(
             "Evidence or notes", render_kw={"rows": 2, "maxlength": EVIDENCE_MAX})
     return type(f"SectionForm_{section.id}", (base,), attrs)

@@ -159,7 +159,7 @@ class QuestionType:
     def build_fields(self, question: Question, language: str | None,
                      member: Mapping[str, Any] | None = None) -> dict[str, Any]:
         label = question.label.get(language)
-        built = {question.id: self._main_field(question, label, language, member)}
+        built = {question.id: self._main_field(question, label, language)}
         if self._separate_special(question):
             built[question.id + "__special"] = fields.RadioField(
                 BUILTIN_TEXT["special"].get(language),
@@ -171,7 +171,7 @@ class QuestionType:
     def _separate_special(self, question: Question) -> bool:
         return bool(question.special_codes)
 
-    def _main_field(self, question: Question, label: str, language: str | None, member=None):
+    def _main_field(self, question: Question, label: str, language: str | None):
         return fields.StringField(label)
 
     def read_form(self, question: Question, data: Mapping[str, Any]) -> Any:
@@ -363,7 +363,15 @@ class _SingleChoice(_ChoiceBase):
     def _separate_special(self, question: Question) -> bool:
         return False  # special answers are offered as further options
 
-    def _main_field(self, question, label, language, member=None):
+    def build_fields(self, question, language, member=None):
+        # Special answers are further options here, so the radio field is the only field.
+        label = question.label.get(language)
+        return {question.id: self._choices_field(question, label, language, member)}
+
+    def _main_field(self, question, label, language):
+        return self._choices_field(question, label, language, None)
+
+    def _choices_field(self, question, label, language, member):
         offered = set(self.offered(question, member))
         choices = [SelectChoice(c, lab.get(language)) for c, lab, _ in self.options(question)
                    if c in offered]
@@ -449,7 +457,7 @@ class MultipleChoice(_ChoiceBase):
             terms.append(f"capped at {question.max_points:g}")
         return terms
 
-    def _main_field(self, question, label, language, member=None):
+    def _main_field(self, question, label, language):
         return fields.SelectMultipleField(
             label, choices=[SelectChoice(c, lab.get(language)) for c, lab, _ in self.options(question)],
             widget=widgets.ListWidget(prefix_label=False),
@@ -574,7 +582,7 @@ class _NumberBase(QuestionType):
             notes.append(Note(N_("At most %(n)s."), {"n": _fmt(question.max)}))
         return notes
 
-    def _main_field(self, question, label, language, member=None):
+    def _main_field(self, question, label, language):
         kw = {"inputmode": "numeric" if self.integer else "decimal", "autocomplete": "off"}
         return fields.StringField(label, render_kw=kw)
 
@@ -742,7 +750,7 @@ class _TextBase(QuestionType):
 class ShortText(_TextBase):
     name = "short_text"
 
-    def _main_field(self, question, label, language, member=None):
+    def _main_field(self, question, label, language):
         return fields.StringField(label, render_kw={"maxlength": self.limit(question)})
 
 
@@ -751,7 +759,7 @@ class LongText(_TextBase):
     name = "long_text"
     default_max = 5000
 
-    def _main_field(self, question, label, language, member=None):
+    def _main_field(self, question, label, language):
         return fields.TextAreaField(label, render_kw={"rows": 4})
 
 
