@@ -21,6 +21,7 @@ from questionnaires import (
     UNKNOWN,
     Definition,
     answers_by_response,
+    data_gaps,
     gaps,
     is_answered,
     overall_progress,
@@ -28,6 +29,8 @@ from questionnaires import (
     question_points,
     relevance,
     score_response,
+    trigger_text,
+    with_derived,
 )
 
 from .stats import Spread, spread
@@ -101,6 +104,17 @@ class Gap:
     priority: str
     gap: str
     action: str
+    trigger: str = ""       # why it is shown: the action's condition in words
+
+
+@dataclass(frozen=True)
+class DataGap:
+    """A relevant question answered "Unknown / no data" (or a rate unknown because of one)."""
+
+    question_id: str
+    number: int
+    section_id: str
+    label: str
 
 
 @dataclass(frozen=True)
@@ -126,6 +140,9 @@ class Change:
     previous_scores: dict[str, float | None]
     improved: list[AnswerChange]
     declined: list[AnswerChange]
+    # The previous round used another questionnaire version: only questions its mapping
+    # marks as the same are compared, and the scores were computed another way.
+    method_changed: bool = False
 
 
 @dataclass(frozen=True)
@@ -147,6 +164,7 @@ class Profile:
     change: Change | None
     language: str | None = None
     notes: list[str] = field(default_factory=list)
+    data_gaps: list[DataGap] = field(default_factory=list)
 
     @property
     def approved(self) -> bool:
@@ -163,11 +181,13 @@ class Profile:
         return self.score(OVERALL)
 
 
-def round_scores(frame: pd.DataFrame, definition: Definition) -> pd.DataFrame:
+def round_scores(frame: pd.DataFrame, definition: Definition,
+                 members: Mapping[str, Mapping[str, Any]] | None = None) -> pd.DataFrame:
     """One row per response of the frame: iso3, country, subregion, status and each score.
 
     Score columns are the pillar ids and ``overall``; a missing score (insufficient
-    data) is NaN.
+    data) is NaN. ``members`` maps ISO3 codes to member attributes (format 2 conditions
+    read them: sub-region code, groups, territory); without it they compare false.
     """
     keys = [p.id for p in definition.pillars] + [OVERALL]
     if frame.empty:
@@ -176,8 +196,9 @@ def round_scores(frame: pd.DataFrame, definition: Definition) -> pd.DataFrame:
     meta = frame.drop_duplicates("response_id").set_index("response_id")
     rows = []
     for response_id, values in answers.items():
-        result = score_response(definition, values)
-        row = {"response_id": response_id, "iso3": meta.at[response_id, "iso3"],
+        iso3 = meta.at[response_id, "iso3"]
+        result = score_response(definition, values, (members or {}).get(iso3))
+        row = {"response_id": response_id, "iso3": iso3,
                "country": meta.at[response_id, "country"],
                "subregion": meta.at[response_id, "subregion"],
                "status": meta.at[response_id, "status"]}
@@ -196,13 +217,15 @@ def build_profile(frame: pd.DataFrame, definition: Definition, iso3: str, round_
                   previous_definition: Definition | None = None,
                   status: str | None = None, approved_at: dt.datetime | None = None,
                   country: str | None = None, subregion: str | None = None,
-                  language: str | None = None) -> Profile:
+                  language: str | None = None,
+                  members: Mapping[str, Mapping[str, Any]] | None = None) -> Profile:
     """The profile of ``iso3`` in the round named ``round_name``.
 
     ``frame`` holds the round's answers (every status: the country's own response may
     not be approved yet; regional figures use approved responses only).
     ``previous_frame`` holds the previous round's answers of the country, if any.
     ``status``, ``country`` and ``subregion`` are used when the country has no answer.
+    ``members`` maps ISO3 codes to member attributes for format 2 conditions.
     """
     iso3 = iso3.upper()
     this_round = frame[frame["round"] == round_name]
@@ -215,11 +238,12 @@ def build_profile(frame: pd.DataFrame, definition: Definition, iso3: str, round_
     if country is None:
         raise ProfileError(f"no answers for {iso3} in '{round_name}'")
     values = dict(zip(mine["question_id"].tolist(), mine["value"].tolist(), strict=True))
+    member = (members or {}).get(iso3)
 
-    scores_table = round_scores(this_round, definition)
+    scores_table = round_scores(this_round, definition, members)
     approved = scores_table[scores_table["status"] == APPROVED]
     same_subregion = approved[approved["subregion"] == subregion]
-    result = score_response(definition, values)
+    result = score_response(definition, values, member)
 
     lines = []
     for pillar in definition.pillars:
@@ -233,8 +257,9 @@ def build_profile(frame: pd.DataFrame, definition: Definition, iso3: str, round_
                            sum(p.answered for p in result.pillars.values()),
                            sum(p.applicable for p in result.pillars.values()), "Overall"))
 
-    per_section = progress(definition, values)
+    per_section = progress(definition, values, member)
     approved_rows = this_round[this_round["status"] == APPROVED]
+    shown_values = with_derived(definition, values, member)
     return Profile(
         iso3=iso3, country=country, subregion=subregion or "", round=round_name, status=status,
         approved_at=approved_at if status == APPROVED else None,
@@ -243,14 +268,16 @@ def build_profile(frame: pd.DataFrame, definition: Definition, iso3: str, round_
         scores=lines,
         approved_countries=int(approved["iso3"].nunique()),
         subregion_countries=int(same_subregion["iso3"].nunique()),
-        key_counts=_key_counts(definition, values, approved_rows, language),
-        pillars=_answers(definition, values, dict(zip(mine["question_id"].tolist(),
-                                                      mine["evidence"].tolist(),
-                                                      strict=True)), language),
-        gaps=_gaps(definition, values, language),
+        key_counts=_key_counts(definition, shown_values, approved_rows, language, member, members),
+        pillars=_answers(definition, shown_values, dict(zip(mine["question_id"].tolist(),
+                                                            mine["evidence"].tolist(),
+                                                            strict=True)), language, member),
+        gaps=_gaps(definition, values, language, member),
         change=_change(definition, values, result, previous_frame, previous_definition or definition,
-                       iso3, language),
+                       iso3, language, member),
         language=language,
+        data_gaps=[DataGap(q.id, q.number, q.section_id, q.label.get(language))
+                   for q in data_gaps(definition, values, member)],
     )
 
 
@@ -265,8 +292,9 @@ def _shown(definition: Definition, qid: str, value: Any, language: str | None) -
 
 
 def _key_counts(definition: Definition, values: Mapping[str, Any], approved_rows: pd.DataFrame,
-                language: str | None) -> list[KeyCount]:
-    visible = relevance(definition, values)
+                language: str | None, member=None, members=None) -> list[KeyCount]:
+    visible = relevance(definition, values, member)
+    derived_region = _derived_by_response(definition, approved_rows, members)
     out = []
     for q in definition.questions:
         if not q.key_count or not visible[q.id]:
@@ -275,16 +303,30 @@ def _key_counts(definition: Definition, values: Mapping[str, Any], approved_rows
         number = None
         if is_answered(value) and value not in SPECIAL_CODES:
             number = q.kind.number(q, value)
-        region = approved_rows.loc[approved_rows["question_id"] == q.id, "value_number"]
+        if q.computed:
+            region = [v.get(q.id) for v in derived_region.values()]
+            region = [v for v in region if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        else:
+            region = approved_rows.loc[approved_rows["question_id"] == q.id, "value_number"]
         out.append(KeyCount(q.id, q.label.get(language), q.unit.get(language) if q.unit else "",
                             None if number is None else float(number),
                             _shown(definition, q.id, value, language), spread(region)))
     return out
 
 
+def _derived_by_response(definition: Definition, rows: pd.DataFrame,
+                         members=None) -> dict[int, dict[str, Any]]:
+    """Derived values of each response in ``rows`` (none for a format-1 definition)."""
+    if rows.empty or not any(q.computed for q in definition.questions):
+        return {}
+    meta = rows.drop_duplicates("response_id").set_index("response_id")["iso3"]
+    return {rid: with_derived(definition, answers, (members or {}).get(meta.get(rid)))
+            for rid, answers in answers_by_response(rows).items()}
+
+
 def _answers(definition: Definition, values: Mapping[str, Any], evidence: Mapping[str, Any],
-             language: str | None) -> list[PillarAnswers]:
-    visible = relevance(definition, values)
+             language: str | None, member=None) -> list[PillarAnswers]:
+    visible = relevance(definition, values, member)
     out = []
     for section in definition.sections:
         lines = []
@@ -306,22 +348,33 @@ def _text_or_none(value: Any) -> str | None:
     return str(value).strip() or None
 
 
-def _gaps(definition: Definition, values: Mapping[str, Any], language: str | None) -> list[Gap]:
+def _gaps(definition: Definition, values: Mapping[str, Any], language: str | None,
+          member=None) -> list[Gap]:
     titles = {s.id: s.title.get(language) for s in definition.sections}
     return [Gap(a.id, a.section_id, titles.get(a.section_id, a.section_id), a.priority,
-                a.gap.get(language), a.action.get(language))
-            for a in gaps(definition, values)]
+                a.gap.get(language), a.action.get(language), trigger_text(definition, a, language))
+            for a in gaps(definition, values, member)]
 
 
 def _change(definition: Definition, values: Mapping[str, Any], result, previous_frame,
-            previous_definition: Definition, iso3: str, language: str | None) -> Change | None:
+            previous_definition: Definition, iso3: str, language: str | None,
+            member=None) -> Change | None:
     if previous_frame is None or previous_frame.empty:
         return None
     theirs = previous_frame[previous_frame["iso3"] == iso3]
     if theirs.empty:
         return None
     before = dict(zip(theirs["question_id"].tolist(), theirs["value"].tolist(), strict=True))
-    old = score_response(previous_definition, before)
+    old = score_response(previous_definition, before, member)
+    method_changed = previous_definition.key != definition.key
+    # Across versions, a question is compared only with the one its mapping calls the same.
+    counterpart = {q.id: q.id for q in definition.questions}
+    maps = definition.previous is not None and (
+        definition.previous.code, definition.previous.version) == (
+        previous_definition.code, previous_definition.version)
+    if method_changed and maps:
+        counterpart = {q.id: q.previous.question for q in definition.questions
+                       if q.previous is not None and q.previous.same}
 
     def delta(a: float | None, b: float | None) -> float | None:
         return None if a is None or b is None else round(a - b, 1)
@@ -332,25 +385,27 @@ def _change(definition: Definition, values: Mapping[str, Any], result, previous_
     previous_scores = {pid: p.score for pid, p in old.pillars.items()}
     previous_scores[OVERALL] = old.overall
 
-    visible_now = relevance(definition, values)
-    visible_then = relevance(previous_definition, before)
+    visible_now = relevance(definition, values, member)
+    visible_then = relevance(previous_definition, before, member)
     improved, declined = [], []
     for q in definition.questions:
-        if not q.scored or not visible_now[q.id] or not previous_definition.has_question(q.id):
+        old_id = counterpart.get(q.id)
+        if not q.scored or not visible_now[q.id] or old_id is None \
+                or not previous_definition.has_question(old_id):
             continue
-        if not visible_then[q.id]:
+        if not visible_then[old_id]:
             continue
-        now, then = values.get(q.id), before.get(q.id)
+        now, then = values.get(q.id), before.get(old_id)
         if NOT_APPLICABLE in (now, then):
             continue  # an item that does not apply has no points to compare
-        pq = previous_definition.question(q.id)
+        pq = previous_definition.question(old_id)
         p_now = question_points(q, now) or 0.0
         p_then = question_points(pq, then) or 0.0
         if p_now == p_then:
             continue
         line = AnswerChange(q.id, q.label.get(language),
-                            _shown(previous_definition, q.id, then, language),
+                            _shown(previous_definition, old_id, then, language),
                             _shown(definition, q.id, now, language), p_then, p_now)
         (improved if p_now > p_then else declined).append(line)
     round_name = str(theirs.iloc[0]["round"])
-    return Change(round_name, deltas, previous_scores, improved, declined)
+    return Change(round_name, deltas, previous_scores, improved, declined, method_changed)

@@ -15,15 +15,22 @@ EVIDENCE_MAX = 5000
 
 
 def build_section_form(section: Section, language: str | None = None,
-                       base: type = Form) -> type:
+                       base: type = Form, member: Mapping[str, Any] | None = None) -> type:
     """A form class with the fields of every question in ``section``.
 
     Each question contributes its type's fields plus an evidence/notes field.
-    ``base`` lets the app add CSRF protection (Flask-WTF's ``FlaskForm``).
+    ``base`` lets the app add CSRF protection (Flask-WTF's ``FlaskForm``). ``member``
+    limits options to those offered to the member (format 2 ``offered_when``). Derived
+    values are worked out, never asked: they have no fields.
     """
     attrs: dict[str, Any] = {}
     for q in section.questions:
-        attrs.update(q.kind.build_fields(q, language))
+        if q.computed:
+            continue
+        # Only types that offer options by member take ``member`` (others may be older
+        # subclasses with the two-argument signature).
+        attrs.update(q.kind.build_fields(q, language, member) if member is not None
+                     else q.kind.build_fields(q, language))
         attrs[q.id + EVIDENCE_SUFFIX] = fields.TextAreaField(
             "Evidence or notes", render_kw={"rows": 2, "maxlength": EVIDENCE_MAX})
     return type(f"SectionForm_{section.id}", (base,), attrs)
@@ -41,7 +48,7 @@ def read_section(section: Section, data: Mapping[str, Any], only: set[str] | Non
     evidence: dict[str, str | None] = {}
     errors: dict[str, str] = {}
     for q in section.questions:
-        if only is not None and q.id not in only:
+        if (only is not None and q.id not in only) or q.computed:
             continue
         names = q.kind.field_names(q) + [q.id + EVIDENCE_SUFFIX]
         if not any(name in data for name in names):

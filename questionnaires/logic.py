@@ -6,24 +6,52 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .conditions import is_answered
+from .conditions import Member, is_answered
 from .definition import Definition, Question
 
 
-def relevance(definition: Definition, answers: Mapping[str, Any]) -> dict[str, bool]:
-    """Which questions are relevant, given the answers.
+def relevance(definition: Definition, answers: Mapping[str, Any],
+              member: Member | None = None) -> dict[str, bool]:
+    """Which questions are relevant, given the answers (and the responding member).
 
     Evaluated top-down: a condition that refers to a question which is itself
     not relevant sees no answer there, so hiding cascades.
     """
+    return evaluate(definition, answers, member)[0]
+
+
+def evaluate(definition: Definition, answers: Mapping[str, Any], member: Member | None = None
+             ) -> tuple[dict[str, bool], dict[str, Any]]:
+    """``(relevance, values)``: ``values`` are the relevant answers plus derived values.
+
+    A derived value is worked out from the relevant answers above it; a question that is
+    not relevant has no value here (so hiding cascades into conditions and derivations).
+    """
     visible: dict[str, bool] = {}
-
-    def value_of(qid: str) -> Any:
-        return answers.get(qid) if visible.get(qid) else None
-
+    values: dict[str, Any] = {}
+    value_of = values.get
     for q in definition.questions:
-        visible[q.id] = q.relevant is None or q.relevant.holds(value_of)
-    return visible
+        shown = q.relevant is None or q.relevant.holds(value_of, member)
+        visible[q.id] = shown
+        if not shown:
+            continue
+        if q.computed:
+            values[q.id] = q.kind.compute(q, value_of)
+        elif q.id in answers:
+            values[q.id] = answers[q.id]
+    return visible, values
+
+
+def with_derived(definition: Definition, answers: Mapping[str, Any],
+                 member: Member | None = None) -> dict[str, Any]:
+    """The answers with every derived value added (for pages, profiles and workbooks)."""
+    out = dict(answers)
+    if any(q.computed for q in definition.questions):
+        visible, values = evaluate(definition, answers, member)
+        for q in definition.questions:
+            if q.computed:
+                out[q.id] = values.get(q.id)
+    return out
 
 
 def answers_by_response(answers: Mapping[str, Any]) -> dict[int, dict[str, Any]]:
@@ -45,19 +73,22 @@ def _plain(column: Any) -> Any:
     return column.tolist() if hasattr(column, "tolist") else column
 
 
-def is_required(question: Question, answers: Mapping[str, Any], visible: Mapping[str, bool]) -> bool:
-    if not visible.get(question.id, False):
+def is_required(question: Question, answers: Mapping[str, Any], visible: Mapping[str, bool],
+                member: Member | None = None) -> bool:
+    if not visible.get(question.id, False) or question.computed:
         return False
     if isinstance(question.required, bool):
         return question.required
-    return question.required.holds(lambda qid: answers.get(qid) if visible.get(qid) else None)
+    return question.required.holds(lambda qid: answers.get(qid) if visible.get(qid) else None,
+                                   member)
 
 
-def missing_required(definition: Definition, answers: Mapping[str, Any]) -> list[Question]:
+def missing_required(definition: Definition, answers: Mapping[str, Any],
+                     member: Member | None = None) -> list[Question]:
     """Required, relevant questions without an answer, in questionnaire order."""
-    visible = relevance(definition, answers)
+    visible = relevance(definition, answers, member)
     return [q for q in definition.questions
-            if is_required(q, answers, visible) and not is_answered(answers.get(q.id))]
+            if is_required(q, answers, visible, member) and not is_answered(answers.get(q.id))]
 
 
 @dataclass(frozen=True)
@@ -79,19 +110,21 @@ class SectionProgress:
         return round(100 * self.required_answered / self.required)
 
 
-def progress(definition: Definition, answers: Mapping[str, Any]) -> dict[str, SectionProgress]:
-    """Per section: answered of required, counting relevant questions only."""
-    visible = relevance(definition, answers)
+def progress(definition: Definition, answers: Mapping[str, Any],
+             member: Member | None = None) -> dict[str, SectionProgress]:
+    """Per section: answered of required, counting relevant questions only (derived
+    values are not asked, so they do not count)."""
+    visible = relevance(definition, answers, member)
     out = {}
     for section in definition.sections:
         answered = required = required_answered = relevant = 0
         for q in section.questions:
-            if not visible[q.id]:
+            if not visible[q.id] or q.computed:
                 continue
             relevant += 1
             has = is_answered(answers.get(q.id))
             answered += has
-            if is_required(q, answers, visible):
+            if is_required(q, answers, visible, member):
                 required += 1
                 required_answered += has
         out[section.id] = SectionProgress(section.id, answered, required, required_answered, relevant)

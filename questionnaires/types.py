@@ -51,6 +51,28 @@ class AnswerError(ValueError):
     """A value that does not fit its question; the message is for the person typing."""
 
 
+class AnswerWarning(NamedTuple):
+    """A soft problem with an answer: saved, but it must be confirmed before submission.
+
+    ``id`` is stable for the same rule and questions (the app records confirmations by
+    it); ``values`` are the answers it was raised on, so a confirmation is reset when any
+    of them changes. ``message`` is in English (or the definition's text).
+    """
+
+    id: str
+    question_ids: tuple[str, ...]
+    message: str
+    params: Mapping[str, Any]
+    values: tuple = ()
+
+
+class Normalised(NamedTuple):
+    """A normalised answer and the warnings it raises (empty when there are none)."""
+
+    value: Any
+    warnings: tuple[AnswerWarning, ...] = ()
+
+
 class Note(NamedTuple):
     """A line of guidance shown beside a question.
 
@@ -102,6 +124,9 @@ class QuestionType:
     summable: ClassVar[bool] = False
     cell_format: ClassVar[str | None] = None  # Excel number format of its numeric cells
     citation: ClassVar[bool] = False  # the answer names the law behind the answers around it
+    computed: ClassVar[bool] = False  # worked out from other answers, never asked (format 2)
+    public_by_default: ClassVar[bool] = False  # visibility when the question does not say
+    format: ClassVar[int] = 1  # the definition format that introduced the type
     extra_keys: ClassVar[frozenset[str]] = frozenset()
 
     # -- what the page's script reads --------------------------------------------
@@ -131,7 +156,8 @@ class QuestionType:
             names.append(question.id + "__special")
         return names
 
-    def build_fields(self, question: Question, language: str | None) -> dict[str, Any]:
+    def build_fields(self, question: Question, language: str | None,
+                     member: Mapping[str, Any] | None = None) -> dict[str, Any]:
         label = question.label.get(language)
         built = {question.id: self._main_field(question, label, language)}
         if self._separate_special(question):
@@ -191,6 +217,33 @@ class QuestionType:
 
     def _normalise(self, question: Question, value: Any) -> Any:
         raise AnswerError("This value cannot be read.")
+
+    def warnings(self, question: Question, value: Any) -> list[AnswerWarning]:
+        """Soft warnings about a normalised, real (non-special) value."""
+        return []
+
+    def assess(self, question: Question, value: Any, member: Mapping[str, Any] | None = None,
+               reference_year: int | None = None) -> Normalised:
+        """``normalise`` plus the warnings the value raises (refusals raise AnswerError).
+
+        With ``member``, an option not offered to that member is refused; with
+        ``reference_year``, a statistical year that does not end in it is a warning.
+        """
+        value = self.normalise(question, value)
+        if value is None or value in SPECIAL_CODES:
+            return Normalised(value)
+        if member is not None:
+            self.check_offered(question, value, member)
+        found = self.warnings(question, value)
+        if reference_year is not None:
+            found = found + self.period_warnings(question, value, reference_year)
+        return Normalised(value, tuple(found))
+
+    def check_offered(self, question: Question, value: Any, member: Mapping[str, Any]) -> None:
+        return None
+
+    def period_warnings(self, question: Question, value: Any, reference_year: int) -> list:
+        return []
 
     def readable(self, question: Question, value: Any) -> Any:
         """``value`` in its canonical shape, or ``None`` when this type cannot read it.
@@ -261,6 +314,7 @@ def _text(value: Any) -> str:
 class _ChoiceBase(QuestionType):
     scored = True
     value_kind = "choice"
+    public_by_default = True
 
     def options(self, question: Question) -> list[tuple[str, Text, float | None]]:
         return [(o.code, o.label, o.points) for o in question.options]
@@ -271,6 +325,24 @@ class _ChoiceBase(QuestionType):
     def scoring_terms(self, question: Question) -> list[str]:
         shown = [f"{code} = {pts:g}" for code, _, pts in self.options(question) if pts is not None]
         return ["points: " + ", ".join(shown)] if shown else []
+
+    def offered(self, question: Question, member: Mapping[str, Any] | None) -> list[str]:
+        """Option codes shown to ``member`` (every code without a member)."""
+        conditions = {o.code: o.offered_when for o in question.options}
+        codes = [code for code in self.option_codes(question)
+                 if member is None or conditions.get(code) is None
+                 or conditions[code].holds(lambda _qid: None, member)]
+        return codes or self.option_codes(question)
+
+    def check_offered(self, question, value, member):
+        if not question.options or not any(o.offered_when is not None for o in question.options):
+            return
+        offered = set(self.offered(question, member))
+        chosen = value if isinstance(value, list) else [value]
+        for code in chosen:
+            if code not in offered:
+                raise AnswerError(f"“{self.label_of(question, code, None)}” is not offered to "
+                                  "your country or territory.")
 
     def option_index(self, question: Question) -> dict[str, tuple[Text, float | None]]:
         """``{code: (label, points)}``, made once per question (exports look up every answer)."""
@@ -291,8 +363,18 @@ class _SingleChoice(_ChoiceBase):
     def _separate_special(self, question: Question) -> bool:
         return False  # special answers are offered as further options
 
+    def build_fields(self, question, language, member=None):
+        # Special answers are further options here, so the radio field is the only field.
+        label = question.label.get(language)
+        return {question.id: self._choices_field(question, label, language, member)}
+
     def _main_field(self, question, label, language):
-        choices = [SelectChoice(c, lab.get(language)) for c, lab, _ in self.options(question)]
+        return self._choices_field(question, label, language, None)
+
+    def _choices_field(self, question, label, language, member):
+        offered = set(self.offered(question, member))
+        choices = [SelectChoice(c, lab.get(language)) for c, lab, _ in self.options(question)
+                   if c in offered]
         choices += [SelectChoice(c, special_label(c, language)) for c in question.special_codes]
         return fields.RadioField(label, choices=choices, validate_choice=False)
 
@@ -408,6 +490,11 @@ class MultipleChoice(_ChoiceBase):
         if unknown:
             raise AnswerError(f"“{unknown[0]}” is not one of the offered answers.")
         chosen = set(value)
+        if len(chosen) > 1:
+            for o in question.options:
+                if o.exclusive and o.code in chosen:
+                    raise AnswerError(f"“{o.label.get()}” cannot be ticked together with other "
+                                      "answers.")
         return [c for c in codes if c in chosen] or None  # definition order, no repeats
 
     def _display(self, question, value, language):
@@ -436,6 +523,9 @@ class MultipleChoice(_ChoiceBase):
         problems = []
         if question.max_points is not None and question.max_points <= 0:
             problems.append("'max_points' must be above 0")
+        for o in question.options:
+            if o.exclusive and (o.points or 0) > 0:
+                problems.append(f"option '{o.code}' is exclusive, so it cannot carry points above 0")
         return problems
 
 
@@ -511,6 +601,21 @@ class _NumberBase(QuestionType):
     def _to_form(self, value):
         return _fmt(value) if isinstance(value, (int, float)) else str(value)
 
+    def warnings(self, question: Question, value: Any) -> list[AnswerWarning]:
+        """Soft-bound warnings for a normalised value (format 2 ``plausible_min/max``)."""
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            return []
+        low, high = question.plausible_min, question.plausible_max
+        if high is not None and value > high:
+            default = N_("This is unusually high for this question. Check the figure and "
+                         "confirm it if it is correct.")
+            return [_plausibility_warning(question, value, "high", default, high)]
+        if low is not None and value < low:
+            default = N_("This is unusually low for this question. Check the figure and "
+                         "confirm it if it is correct.")
+            return [_plausibility_warning(question, value, "low", default, low)]
+        return []
+
     def _display(self, question, value, language):
         unit = question.unit.get(language) if question.unit else ""
         shown = f"{value:,}" if self.integer else f"{value:,.2f}".rstrip("0").rstrip(".")
@@ -553,6 +658,12 @@ def _fmt(number: float) -> str:
     return str(int(number)) if float(number).is_integer() else str(number)
 
 
+def _plausibility_warning(question, value, side, default, bound) -> AnswerWarning:
+    message = question.plausible_message.get() if question.plausible_message else default
+    return AnswerWarning(id=f"plausible_{side}:{question.id}", question_ids=(question.id,),
+                         message=message, params={"bound": _fmt(bound)}, values=(value,))
+
+
 @register
 class Integer(_NumberBase):
     name = "integer"
@@ -584,6 +695,7 @@ class Percentage(_NumberBase):
 @register
 class Year(_NumberBase):
     name = "year"
+    public_by_default = True
     scored = False
     quantity = False  # a date, not an amount
     summable = False
@@ -677,7 +789,7 @@ class LegalReference(QuestionType):
             names.append(question.id + "__special")
         return names
 
-    def build_fields(self, question, language):
+    def build_fields(self, question, language, member=None):
         built = {
             f"{question.id}__instrument": fields.StringField(
                 BUILTIN_TEXT["instrument"].get(language), render_kw={"maxlength": 300}),
@@ -751,3 +863,321 @@ class LegalReference(QuestionType):
         if value.get("url"):
             text += f" <{value['url']}>"
         return text
+
+
+# -- Format 2 types ---------------------------------------------------------------------
+
+PERIOD_BASES = ("calendar", "financial", "judicial", "other")
+PERIOD_BASIS_TEXT = {
+    "calendar": Text({"en": "Calendar year"}),
+    "financial": Text({"en": "Financial year"}),
+    "judicial": Text({"en": "Judicial year"}),
+    "other": Text({"en": "Other 12-month period"}),
+}
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def _month(text: Any) -> tuple[int, int] | None:
+    match = _MONTH.match(_text(text)) if isinstance(text, str) else None
+    if not match:
+        return None
+    year, month = int(match.group(1)), int(match.group(2))
+    return (year, month) if 1 <= month <= 12 and 1900 <= year <= 2999 else None
+
+
+def month_index(text: str) -> int:
+    year, month = _month(text)  # type: ignore[misc]
+    return year * 12 + month - 1
+
+
+def month_text(index: int) -> str:
+    return f"{MONTHS[index % 12]} {index // 12}"
+
+
+def resolve_period(statistical_year: Any, period: str) -> tuple[str, str] | None:
+    """The months a question's answer describes, from the response's statistical year.
+
+    ``("July 2024", "June 2025")`` for ``reference_year``; the 36 months ending with it for
+    ``three_years``; ``None`` for ``current`` or while the statistical year is unanswered.
+    """
+    if period == "current" or not isinstance(statistical_year, Mapping):
+        return None
+    start, end = statistical_year.get("start"), statistical_year.get("end")
+    if _month(start) is None or _month(end) is None:
+        return None
+    first = month_index(start) - (24 if period == "three_years" else 0)
+    return month_text(first), month_text(month_index(end))
+
+
+@register
+class StatisticalYear(QuestionType):
+    """The 12-month period the figures cover: ``{basis, start, end}``, months as YYYY-MM."""
+
+    name = "statistical_year"
+    value_kind = "parts"
+    public_by_default = True
+    format = 2
+    PARTS = ("basis", "start", "end")
+
+    def browser_attributes(self, question):
+        return {**super().browser_attributes(question),
+                "data-answer-field": f"{question.id}__start"}
+
+    def notes(self, question, language=None):
+        return [Note(N_("Give the first and last month as year and month, for example "
+                        "2024-07 and 2025-06."), {})]
+
+    def field_names(self, question):
+        names = [f"{question.id}__{part}" for part in self.PARTS]
+        if question.special_codes:
+            names.append(question.id + "__special")
+        return names
+
+    def build_fields(self, question, language, member=None):
+        built = {
+            f"{question.id}__basis": fields.RadioField(
+                question.label.get(language),
+                choices=[SelectChoice(c, PERIOD_BASIS_TEXT[c].get(language)) for c in PERIOD_BASES],
+                validate_choice=False),
+            f"{question.id}__start": fields.StringField(
+                "First month (YYYY-MM)", render_kw={"maxlength": 7, "inputmode": "numeric",
+                                                    "placeholder": "YYYY-MM"}),
+            f"{question.id}__end": fields.StringField(
+                "Last month (YYYY-MM)", render_kw={"maxlength": 7, "inputmode": "numeric",
+                                                   "placeholder": "YYYY-MM"}),
+        }
+        if question.special_codes:
+            special = super().build_fields(question, language)
+            built[question.id + "__special"] = special[question.id + "__special"]
+        return built
+
+    def read_form(self, question, data):
+        special = _text(data.get(question.id + "__special"))
+        if special:
+            return self.normalise(question, special)
+        parts = {part: _text(data.get(f"{question.id}__{part}")) for part in self.PARTS}
+        if not any(parts.values()):
+            return None
+        return self.normalise(question, parts)
+
+    def form_data(self, question, value):
+        value = self.readable(question, value)
+        out = {f"{question.id}__{part}": "" for part in self.PARTS}
+        if question.special_codes:
+            out[question.id + "__special"] = value if value in SPECIAL_CODES else ""
+        if isinstance(value, Mapping):
+            out.update({f"{question.id}__{part}": value[part] for part in self.PARTS})
+        return out
+
+    def _normalise(self, question, value):
+        if not isinstance(value, Mapping) or set(value) - set(self.PARTS):
+            raise AnswerError("Give the kind of year and its first and last month.")
+        basis = _text(value.get("basis"))
+        if basis not in PERIOD_BASES:
+            raise AnswerError("Say whether the period is a calendar, financial, judicial or "
+                              "other year.")
+        start, end = _month(value.get("start")), _month(value.get("end"))
+        if start is None or end is None:
+            raise AnswerError("Give the first and last month as year and month, for example "
+                              "2024-07 and 2025-06.")
+        start_text, end_text = _text(value["start"]), _text(value["end"])
+        if month_index(end_text) - month_index(start_text) != 11:
+            raise AnswerError("The period must cover 12 consecutive months, for example "
+                              "2024-07 to 2025-06.")
+        return {"basis": basis, "start": start_text, "end": end_text}
+
+    def period_warnings(self, question, value, reference_year):
+        end_year = int(value["end"][:4])
+        if end_year == reference_year:
+            return []
+        return [AnswerWarning(
+            id=f"period_year:{question.id}", question_ids=(question.id,),
+            message=N_("This round asks for figures for a period ending in %(year)s. "
+                       "Check the period and confirm it if it is correct."),
+            params={"year": reference_year}, values=(value["start"], value["end"]))]
+
+    def _display(self, question, value, language):
+        first = month_text(month_index(value["start"]))
+        last = month_text(month_index(value["end"]))
+        return f"{first} – {last} ({PERIOD_BASIS_TEXT[value['basis']].get(language).lower()})"
+
+
+TC_RATINGS = {
+    "compliant": ("C", "Compliant"),
+    "largely_compliant": ("LC", "Largely compliant"),
+    "partially_compliant": ("PC", "Partially compliant"),
+    "non_compliant": ("NC", "Non-compliant"),
+    "rated_na": ("N/A", "Not applicable (N/A)"),
+    "not_rated": ("", "Not rated"),
+}
+EFFECTIVENESS_RATINGS = {
+    "high": ("HE", "High"),
+    "substantial": ("SE", "Substantial"),
+    "moderate": ("ME", "Moderate"),
+    "low": ("LE", "Low"),
+    "not_rated": ("", "Not rated"),
+}
+RATING_SCALES = {"technical_compliance": TC_RATINGS, "effectiveness": EFFECTIVENESS_RATINGS}
+METHODOLOGIES = ("2004", "2013", "2022")
+
+
+@register
+class EvaluationRating(QuestionType):
+    """A mutual evaluation rating with the methodology it was given under. Never scored."""
+
+    name = "evaluation_rating"
+    value_kind = "parts"
+    public_by_default = True
+    format = 2
+    extra_keys = frozenset({"scale"})
+
+    def browser_attributes(self, question):
+        return {**super().browser_attributes(question),
+                "data-answer-field": f"{question.id}__rating"}
+
+    def ratings(self, question) -> dict[str, tuple[str, str]]:
+        return RATING_SCALES.get(question.scale or "", {})
+
+    def option_codes(self, question):
+        return list(self.ratings(question))
+
+    def check_definition(self, question):
+        if question.scale not in RATING_SCALES:
+            return [f"'scale' must be one of {', '.join(RATING_SCALES)}"]
+        return []
+
+    def field_names(self, question):
+        names = [f"{question.id}__rating", f"{question.id}__methodology"]
+        if question.special_codes:
+            names.append(question.id + "__special")
+        return names
+
+    def build_fields(self, question, language, member=None):
+        built = {
+            f"{question.id}__rating": fields.RadioField(
+                question.label.get(language),
+                choices=[SelectChoice(c, long) for c, (_, long) in self.ratings(question).items()],
+                validate_choice=False),
+            f"{question.id}__methodology": fields.RadioField(
+                "Methodology", choices=[SelectChoice(m, m) for m in METHODOLOGIES],
+                validate_choice=False),
+        }
+        if question.special_codes:
+            special = super().build_fields(question, language)
+            built[question.id + "__special"] = special[question.id + "__special"]
+        return built
+
+    def read_form(self, question, data):
+        special = _text(data.get(question.id + "__special"))
+        if special:
+            return self.normalise(question, special)
+        parts = {"rating": _text(data.get(f"{question.id}__rating")),
+                 "methodology": _text(data.get(f"{question.id}__methodology"))}
+        if not any(parts.values()):
+            return None
+        return self.normalise(question, parts)
+
+    def form_data(self, question, value):
+        value = self.readable(question, value)
+        out = {f"{question.id}__rating": "", f"{question.id}__methodology": ""}
+        if question.special_codes:
+            out[question.id + "__special"] = value if value in SPECIAL_CODES else ""
+        if isinstance(value, Mapping):
+            out[f"{question.id}__rating"] = value["rating"]
+            out[f"{question.id}__methodology"] = value.get("methodology") or ""
+        return out
+
+    def _normalise(self, question, value):
+        if not isinstance(value, Mapping) or set(value) - {"rating", "methodology"}:
+            raise AnswerError("Choose a rating and the methodology of the report.")
+        rating = _text(value.get("rating"))
+        methodology = value.get("methodology")
+        methodology = str(methodology).strip() if methodology not in (None, "") else ""
+        if rating not in self.ratings(question):
+            raise AnswerError("Choose one of the offered ratings.")
+        if rating == "not_rated":
+            return {"rating": rating, "methodology": None}
+        if methodology not in METHODOLOGIES:
+            raise AnswerError("Choose the methodology the report used (2004, 2013 or 2022).")
+        if question.scale == "effectiveness" and methodology == "2004":
+            raise AnswerError("Immediate Outcomes are rated only under the 2013 and 2022 "
+                              "methodologies.")
+        return {"rating": rating, "methodology": methodology}
+
+    def _display(self, question, value, language):
+        short, long = self.ratings(question).get(value["rating"], ("", value["rating"]))
+        if value["rating"] == "not_rated":
+            return long
+        shown = short if question.scale == "technical_compliance" else long
+        return f"{shown} ({value['methodology']} methodology)"
+
+    def codes(self, question, value):
+        if not isinstance(value, Mapping):
+            return None
+        return value["rating"] if not value.get("methodology") else (
+            f"{value['rating']};{value['methodology']}")
+
+
+@register
+class Derived(_NumberBase):
+    """A value worked out from other answers (a rate from two counts); never asked."""
+
+    name = "derived"
+    computed = True
+    format = 2
+    summable = False  # a sum of rates means nothing
+    cell_format = "0.0"
+    extra_keys = frozenset({"derive", "unit", "bands"})
+
+    def field_names(self, question):
+        return []
+
+    def build_fields(self, question, language, member=None):
+        return {}
+
+    def read_form(self, question, data):
+        raise AnswerError("This value is worked out from other answers and cannot be entered.")
+
+    def normalise(self, question, value):
+        if not is_answered(value):
+            return None
+        if value in SPECIAL_CODES:
+            return value  # a derived value may be unknown or not applicable whatever its flags
+        return self._normalise(question, value)
+
+    def _normalise(self, question, value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise AnswerError("A derived value is a number.")
+        return float(value)
+
+    def bounds(self, question):
+        return None, None
+
+    def notes(self, question, language=None):
+        return [Note(N_("Worked out from other answers; not asked."), {})]
+
+    def _display(self, question, value, language):
+        unit = question.unit.get(language) if question.unit else ""
+        shown = f"{value:,.1f}".rstrip("0").rstrip(".")
+        return f"{shown}{unit}" if unit == "%" else f"{shown} {unit}".strip()
+
+    def compute(self, question, value_of) -> Any:
+        """The value from the answers ``value_of`` gives (see FORMAT-v2-proposal §10)."""
+        rule = question.derive
+        numerator, denominator = value_of(rule.numerator), value_of(rule.denominator)
+        fallback = value_of(rule.fallback) if rule.fallback else None
+        if _real_number(numerator) and _real_number(denominator) and denominator > 0:
+            return round(rule.scale * numerator / denominator, 1)
+        if _real_number(fallback):
+            return float(fallback)
+        if _real_number(denominator) and denominator == 0:
+            return NOT_APPLICABLE
+        if UNKNOWN in (numerator, denominator, fallback):
+            return UNKNOWN
+        return None
+
+
+def _real_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -16,7 +16,7 @@ import click
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 
-from questionnaires import DefinitionError, load_definition
+from questionnaires import DefinitionError, definition_report, load_definition
 
 from .extensions import db
 from .models import Response
@@ -175,14 +175,20 @@ def questionnaire_list() -> None:
 
 @questionnaire_group.command("validate")
 @click.argument("file", type=click.Path(dir_okay=False))
-def questionnaire_validate(file: str) -> None:
-    """Check a definition file; list every problem by question id."""
+@click.option("--strict", is_flag=True, help="Refuse the file when the report lists anything")
+def questionnaire_validate(file: str, strict: bool) -> None:
+    """Check a definition file; list every problem by question id, then the report."""
     try:
         definition = load_definition(file)
     except DefinitionError as exc:
         click.echo(str(exc), err=True)
         raise SystemExit(1) from None
     pillars = ", ".join(s.id for s in definition.pillars)
+    report = definition_report(definition)
+    for line in report:
+        click.echo(f"{file}: report: {line}", err=strict)
+    if strict and report:
+        raise SystemExit(1)
     click.echo(f"{file}: valid — {definition.key}, {len(definition.questions)} questions, "
                f"pillars {pillars}, {len(definition.actions)} recommended actions.")
 

@@ -1,13 +1,11 @@
-"""The draft of questionnaire ftm-capability version 2, checked with plain Python.
+"""Questionnaire ftm-capability version 2, checked as plain data beside the engine.
 
-The draft is written in the format proposed in questionnaires/FORMAT-v2-proposal.md,
-which today's engine does not read yet. Until it does, these tests check what can be
-checked now: the file parses, its ids and references hold together, the v1 -> v2
-crosswalk is complete, every condition uses the existing condition language, and the
-content rules of issue 12 (caseload conditions, exclusive "None of these", internal
-counts, no carried-over reference-year counts, the confidentiality sentence) are kept.
-When the engine reads format 2, move the file to definitions/ and let
-`load_definition` take over most of these checks.
+These checks were written before the engine read format 2 and are kept as an independent
+second reading of the file: its ids and references hold together, the v1 -> v2 crosswalk is
+complete, every condition uses the condition language, and the content rules of issue 12
+(caseload conditions, exclusive "None of these", internal counts, no carried-over
+reference-year counts, the confidentiality sentence) are kept. The engine's own reading is
+tested in test_format2.py.
 """
 
 from __future__ import annotations
@@ -25,7 +23,7 @@ from questionnaires.conditions import parse_condition
 from questionnaires.definition import ID_PATTERN, OPTION_PATTERN
 
 DEFINITIONS = Path(questionnaires.__file__).parent / "definitions"
-DRAFT = DEFINITIONS / "draft" / "ftm-capability-v2.yaml"
+DRAFT = DEFINITIONS / "ftm-capability-v2.yaml"
 V1 = DEFINITIONS / "ftm-capability-v1.yaml"
 
 NUMERIC_TYPES = {"integer", "decimal", "percentage", "derived"}
@@ -147,23 +145,27 @@ def scored_questions(data: dict) -> list[dict]:
 # -- the file itself ------------------------------------------------------------------------
 
 
-def test_draft_parses_as_plain_yaml_and_is_not_seeded(draft):
+def test_v2_parses_as_plain_yaml_and_is_bundled_but_not_yet_seeded(draft):
     assert (draft["code"], draft["version"], draft["format"]) == ("ftm-capability", 2, 2)
     assert [s["id"] for s in draft["sections"] if s["pillar"]] == ["legal", "operational", "cooperation"]
-    # The app seeds every file in definitions/; a draft the engine cannot read must not be among them.
+    # The app seeds format-1 files until its pages and demo handle format 2.
     assert DRAFT not in bundled_definition_paths()
     assert [p.name for p in bundled_definition_paths()] == ["ftm-capability-v1.yaml"]
+    assert DRAFT in bundled_definition_paths(formats=(1, 2))
 
 
-def test_todays_engine_refuses_the_draft_instead_of_misreading_it():
+def test_the_engine_reads_v2_and_the_format_1_reader_would_refuse_it(draft):
+    definition = load_definition(DRAFT)
+    assert (definition.key, definition.format, len(definition.questions)) == ("ftm-capability:2", 2, 106)
+    assert (len(definition.actions), len(definition.checks)) == (63, 6)
+    as_format_1 = {k: v for k, v in draft.items() if k != "format"}
     with pytest.raises(DefinitionError) as caught:
-        load_definition(DRAFT)
+        questionnaires.parse_definition(as_format_1, "v2-without-format.yaml")
     problems = "\n".join(caught.value.problems)
     for refusal in (
-        "format: is not a known top-level key",
         "checks: is not a known top-level key",
-        "question op_fin_inv_share: unknown type 'derived'",
-        "question stat_period: unknown type 'statistical_year'",
+        "question op_fin_inv_share: type 'derived' needs 'format: 2'",
+        "question stat_period: type 'statistical_year' needs 'format: 2'",
         "question op_fiu_disseminations: 'scored_when' is not a setting",
         "question op_trained_staff: option 'none': 'exclusive' is not an option setting",
     ):

@@ -157,6 +157,19 @@ def test_questionnaire_validate(runner, tmp_path):
     assert missing.exit_code == 1 and "cannot read the file" in missing.output
 
 
+def test_questionnaire_validate_reports_scored_counts_without_a_caseload(runner):
+    from questionnaires import bundled_definition_paths
+
+    v1, v2 = bundled_definition_paths(formats=(1, 2))
+    lenient = run(runner, "questionnaire", "validate", str(v1))
+    assert lenient.exit_code == 0
+    assert ("report: question op_tip_fin_inv: a scored count with neither 'scored_when' nor "
+            "'allow_not_applicable'") in lenient.output
+    assert run(runner, "questionnaire", "validate", "--strict", str(v1)).exit_code == 1
+    strict = run(runner, "questionnaire", "validate", "--strict", str(v2))
+    assert strict.exit_code == 0 and "valid — ftm-capability:2, 106 questions" in strict.output
+
+
 def test_the_installed_command_honours_the_database_url(tmp_path):
     env = {**os.environ, "SURVEY_DATABASE_URL": f"sqlite:///{tmp_path}/cli.sqlite3",
            "SURVEY_SECRET_KEY": "cli-test"}

@@ -1,0 +1,165 @@
+"""What may be shown in public outputs: pure rules over figures that are already computed.
+
+The rules (issue 12 §5):
+
+- a median or quartile over fewer than 3 members is not given: the reason is
+  "fewer than 3 members" (a one-member "median" is that member's own figure);
+- no figure can be worked back from two others that are shown: a sub-region beside its
+  region when the rest of the region is one or two members is withheld;
+- counts below 5 appear as "1–4" in public outputs;
+- a public rate over fewer cases than its ``min_public_denominator`` is replaced by
+  "based on fewer than N cases";
+- only questions whose visibility is public are shown; evidence notes never are.
+
+Each function takes plain values and returns plain values; the app, the exports and the
+API call the same ones so every output withholds the same figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import replace
+from typing import Any
+
+from questionnaires import SPECIAL_CODES, Definition, Question, is_answered
+
+from .stats import Spread
+
+MIN_MEMBERS = 3
+SMALL_COUNT = 5
+SMALL_COUNT_TEXT = "1–4"
+FEWER_MEMBERS = f"fewer than {MIN_MEMBERS} members"
+WORKED_BACK = "could be worked back from the figures beside it"
+
+
+def spread_reason(n: int) -> str | None:
+    """Why a median or quartile over ``n`` members is not given (``None``: it may be)."""
+    return FEWER_MEMBERS if n < MIN_MEMBERS else None
+
+
+def public_spread(s: Spread) -> tuple[Spread, str | None]:
+    """The spread as a public output may show it, and the reason when it is withheld.
+
+    Below 3 members nothing but the count is given. The lowest and highest values are
+    never public: each is one member's own figure.
+    """
+    reason = spread_reason(s.n)
+    if reason:
+        return Spread(s.n), reason
+    return replace(s, low=None, high=None), None
+
+
+def group_reasons(groups: Mapping[str, Collection[str]],
+                  min_members: int = MIN_MEMBERS) -> dict[str, str | None]:
+    """For groups of members (region, sub-regions, ...), which figures must be withheld.
+
+    A group of fewer than ``min_members`` is withheld; and where one shown group contains
+    another and the difference is 1 or 2 members, the smaller group is withheld too, since
+    its figure beside the larger one would tell the rest apart.
+    """
+    sets = {name: frozenset(members) for name, members in groups.items()}
+    reasons: dict[str, str | None] = {
+        name: (FEWER_MEMBERS if len(members) < min_members else None)
+        for name, members in sets.items()}
+    changed = True
+    while changed:
+        changed = False
+        shown = [name for name, why in reasons.items() if why is None]
+        for big in shown:
+            for small in shown:
+                if big == small or reasons[small] is not None:
+                    continue
+                if sets[small] < sets[big] and 0 < len(sets[big] - sets[small]) < min_members:
+                    reasons[small] = WORKED_BACK
+                    changed = True
+    return reasons
+
+
+def region_reasons(region_n: int, subregion_n: int) -> tuple[str | None, str | None]:
+    """``group_reasons`` for a region and one of its sub-regions, from their sizes."""
+    region = [f"r{i}" for i in range(region_n)]
+    found = group_reasons({"region": region, "subregion": region[:subregion_n]})
+    return found["region"], found["subregion"]
+
+
+def public_count(value: Any) -> Any:
+    """A count for a public output: 1 to 4 become "1–4"; anything else is unchanged."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < SMALL_COUNT:
+        return SMALL_COUNT_TEXT
+    return value
+
+
+def public_rate(question: Question, value: Any, denominator: Any) -> Any:
+    """A derived rate for a public output, or "based on fewer than N cases"."""
+    needed = question.min_public_denominator or SMALL_COUNT
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return value
+    if not isinstance(denominator, (int, float)) or denominator < needed:
+        return f"based on fewer than {needed} cases"
+    return value
+
+
+def public_questions(definition: Definition) -> list[Question]:
+    return [q for q in definition.questions if q.public]
+
+
+def public_answers(definition: Definition, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Only the answers to questions whose visibility is public.
+
+    Public derived rates over fewer cases than their ``min_public_denominator`` are
+    replaced by the reason; counts that an analyst marked public are banded.
+    """
+    out = {}
+    for q in public_questions(definition):
+        if q.id not in answers:
+            continue
+        value = answers[q.id]
+        if q.computed and q.derive is not None:
+            value = public_rate(q, value, answers.get(q.derive.denominator))
+        elif q.kind.numeric and q.kind.quantity and is_answered(value) and value not in SPECIAL_CODES:
+            value = public_count(value)
+        out[q.id] = value
+    return out
+
+
+def public_profile(profile, definition: Definition, answers: Mapping[str, Any] | None = None):
+    """A copy of a :class:`~profiles.Profile` with only what a public output may show.
+
+    Internal answers and every evidence note are removed; regional and sub-regional
+    spreads follow the member rules above (``notes`` say what was withheld and why);
+    key figures keep public questions only, with counts banded and rates over too few
+    cases replaced. ``answers`` (the country's answers) give the rates' denominators.
+    """
+    answers = answers or {}
+    public = {q.id for q in public_questions(definition)}
+    notes = list(profile.notes)
+    region_why, sub_why = region_reasons(profile.approved_countries, profile.subregion_countries)
+    scores = []
+    for line in profile.scores:
+        region = public_spread(line.region)[0] if region_why is None else Spread(line.region.n)
+        sub = public_spread(line.subregion)[0] if sub_why is None else Spread(line.subregion.n)
+        scores.append(replace(line, region=region, subregion=sub))
+    if region_why:
+        notes.append(f"Regional figures are not shown: {region_why}.")
+    if sub_why:
+        notes.append(f"Sub-regional figures are not shown: {sub_why}.")
+    key_counts = []
+    for kc in profile.key_counts:
+        if kc.question_id not in public:
+            continue
+        q = definition.question(kc.question_id)
+        region, _why = public_spread(kc.region)
+        shown = kc.shown
+        if q.computed and q.derive is not None and kc.value is not None:
+            value = public_rate(q, kc.value, answers.get(q.derive.denominator))
+            shown = value if isinstance(value, str) else kc.shown
+        elif kc.value is not None:
+            banded = public_count(kc.value)
+            shown = banded if isinstance(banded, str) else kc.shown
+        key_counts.append(replace(kc, shown=shown, region=region,
+                                  value=None if isinstance(shown, str) and shown != kc.shown
+                                  else kc.value))
+    pillars = [replace(p, answers=[replace(a, evidence=None) for a in p.answers
+                                   if a.question_id in public])
+               for p in profile.pillars]
+    return replace(profile, scores=scores, key_counts=key_counts, pillars=pillars, notes=notes)
