@@ -29,10 +29,10 @@ from flask_migrate import upgrade
 from sqlalchemy import event, insert, select
 
 from survey import create_app
+from survey.demo import CURRENT_ROUND, seed_demo
 from survey.extensions import db
 from survey.models import Country, Response, ReviewComment, Round, User
-from survey.services.demo import CURRENT_ROUND, seed_demo
-from survey.services.questionnaires import definition_of
+from survey.questionnaire_versions import definition_of
 
 COMMENTS = 10_000
 

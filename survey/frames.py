@@ -20,7 +20,7 @@ from questionnaires import SPECIAL_CODES, Question, relevance
 
 from .extensions import db
 from .models import Answer, Country, Response, ResponseStatus, Round, User
-from .services.questionnaires import definition_of
+from .questionnaire_versions import definition_of
 
 log = logging.getLogger(__name__)
 

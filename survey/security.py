@@ -20,9 +20,9 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .accounts.sessions import SESSION_KEY
 from .config import PRODUCTION, ConfigError
 from .extensions import db, login_manager
-from .services.sessions import SESSION_KEY
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

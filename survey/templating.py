@@ -8,8 +8,7 @@ from flask import Flask
 from flask_babel import get_locale
 from markupsafe import Markup, escape
 
-from .models import ResponseStatus
-from .services.responses import STATUS_LABELS
+from .models import STATUS_LABELS, ResponseStatus
 
 
 def register_template_helpers(app: Flask) -> None:

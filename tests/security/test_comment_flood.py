@@ -14,9 +14,9 @@ from sqlalchemy import event, func, insert, select
 
 from survey.extensions import db
 from survey.models import ReviewComment
-from survey.services.review import REPLIES_PER_PAGE, REPLIES_SHOWN, THREADS_BESIDE_QUESTION, THREADS_PER_PAGE
+from survey.review.services import REPLIES_PER_PAGE, REPLIES_SHOWN, THREADS_BESIDE_QUESTION, THREADS_PER_PAGE
 from tests.conftest import login_as
-from tests.survey.review_helpers import response_of, user
+from tests.survey.review.review_helpers import response_of, user
 
 pytestmark = pytest.mark.security
 

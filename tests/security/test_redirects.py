@@ -13,10 +13,10 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from sqlalchemy import select
 
+from survey.demo import CURRENT_ROUND
 from survey.extensions import db
 from survey.models import Country, Response, Round, User
 from survey.security import safe_next_url
-from survey.services.demo import CURRENT_ROUND
 from tests.conftest import login_as
 
 HOSTILE = [

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from survey.accounts.users import verify_password
 from survey.cli import cli
 from survey.extensions import db
 from survey.models import Country, QuestionnaireVersion, Response, Role, Round, RoundState, User
-from survey.services.users import verify_password
 from tests.survey.test_migrations import head_revision
 
 SURVEY = str(Path(sys.executable).parent / "survey")

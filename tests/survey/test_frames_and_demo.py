@@ -3,12 +3,12 @@
 from sqlalchemy import func, select
 
 from questionnaires import relevance
+from survey.demo import CURRENT_ROUND
 from survey.extensions import db
 from survey.frames import COLUMNS, answers_frame
 from survey.models import Answer, Response, ResponseStatus, StatusChange
-from survey.services.demo import CURRENT_ROUND
-from survey.services.questionnaires import definition_of
-from survey.services.rounds import round_by_name
+from survey.questionnaire_versions import definition_of
+from survey.rounds import round_by_name
 
 
 def test_demo_round_has_countries_in_every_state(demo):

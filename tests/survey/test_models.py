@@ -6,7 +6,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
 from survey.extensions import db
 from survey.models import Answer, AuditEvent, Country, QuestionnaireVersion, Response, Role, Round, User
-from survey.services.rounds import open_round
+from survey.rounds import open_round
 
 
 @pytest.fixture

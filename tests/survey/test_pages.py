@@ -79,7 +79,7 @@ def test_focal_point_sees_only_their_own_country(client, demo, make_user):
 
 def test_questionnaire_of_the_round_is_shown_with_help(client, demo, make_user):
     login_as(client, make_user("focal_point", country="THA"))
-    from survey.services.rounds import round_by_name
+    from survey.rounds import round_by_name
 
     round_ = round_by_name("2026 capability survey")
     page = client.get(f"/rounds/{round_.id}/questionnaire").get_data(as_text=True)
@@ -100,7 +100,7 @@ def test_language_follows_the_user_setting_then_the_browser(client, make_user):
 
 def test_a_draft_round_questionnaire_is_for_administrators_only(client, seeded, make_user):
     from survey.models import RoundState
-    from survey.services.rounds import open_round
+    from survey.rounds import open_round
 
     draft = open_round("Draft round", "ftm-capability")
     draft.state = RoundState.DRAFT
