@@ -18,7 +18,7 @@ from flask_login import current_user
 
 from .. import limits
 from ..extensions import db
-from ..rules import SurveyError
+from ..rules import commit_or_explain
 from .forms import ForgotForm, SetPasswordForm
 from .invitations import INVITE, RESET, account_link, redeem_token, request_password_reset, valid_token
 from .routes import bp, client_address, end_browser_session, until_words
@@ -35,18 +35,14 @@ def _set_password(token: str, purpose: str):
         end_browser_session()  # a link always acts for the account it was made for
         db.session.commit()
     form = SetPasswordForm()
-    try:
+    with commit_or_explain(flash_it=False) as link:
         valid_token(token, purpose)
-    except SurveyError as exc:
-        return render_template("accounts/link_invalid.html", message=str(exc)), 410
+    if link.broken:
+        return render_template("accounts/link_invalid.html"), 410
     if form.validate_on_submit():
-        try:
+        with commit_or_explain(field=form.password) as outcome:
             user = redeem_token(token, purpose, form.password.data)
-        except SurveyError as exc:
-            db.session.rollback()
-            form.password.errors = [*form.password.errors, str(exc)]
-        else:
-            db.session.commit()
+        if not outcome.broken:
             flash(_("Your password is set. Log in with %(email)s and your new password.",
                     email=user.email), "success")
             return redirect(url_for("accounts.login"))

@@ -45,7 +45,7 @@ from .. import limits
 from ..audit import record
 from ..extensions import db, login_manager
 from ..models import User, utcnow
-from ..rules import SurveyError
+from ..rules import commit_or_explain
 from .forms import ChangePasswordForm, LanguageForm, LoginForm
 from .kept_forms import (
     purge_expired,
@@ -291,15 +291,12 @@ def change_password():
         if not verify_password(user, password_form.current.data):
             password_form.current.errors.append(_("This is not your current password."))
         else:
-            try:
+            with commit_or_explain(field=password_form.new) as outcome:
                 set_password(user, password_form.new.data)
-            except SurveyError as exc:
-                password_form.new.errors.append(str(exc).capitalize() + ".")
-            else:
                 # set_password ended every session of the account; this browser goes on
                 # in a new one, the others have ended.
                 _begin_session(user)
-                db.session.commit()
+            if not outcome.broken:
                 flash(_("Your password is changed. Other sessions of your account have ended."),
                       "success")
                 return redirect(url_for("accounts.account"))

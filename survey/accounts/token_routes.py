@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Round
-from ..rules import SurveyError
+from ..rules import commit_or_explain
 from . import api_tokens
 from .forms import RevokeForm, TokenForm
 from .routes import bp
@@ -22,14 +22,12 @@ def tokens():
     new_token = None
     status = 200
     if form.validate_on_submit():
-        try:
+        with commit_or_explain(field=form.name) as outcome:
             _token, new_token = api_tokens.create_token(current_user, form.name.data)
-            db.session.commit()
-            form = TokenForm(formdata=None)
-        except SurveyError as exc:
-            db.session.rollback()
-            form.name.errors.append(str(exc))
+        if outcome.broken:
             status = 400
+        else:
+            form = TokenForm(formdata=None)
     elif form.errors:
         status = 400
     # The new token is rendered in this response only; it is never stored in clear.
@@ -46,13 +44,10 @@ def revoke_token(token_id: int):
     if not form.validate_on_submit():
         flash(_("The form expired; please try again."), "error")
         return redirect(url_for("accounts.tokens"))
-    try:
+    with commit_or_explain() as outcome:
         token = api_tokens.revoke_token(current_user, token_id)
-    except SurveyError:
-        db.session.rollback()
-        flash(_("No such token."), "error")
+    if outcome.broken:
         return redirect(url_for("accounts.tokens")), 404
-    db.session.commit()
     flash(_("Token “%(name)s” is revoked; scripts using it are refused from now on.",
             name=token.name), "success")
     return redirect(url_for("accounts.tokens"))

@@ -19,7 +19,7 @@ from ..rounds import (
     set_round_dates,
     status_counts,
 )
-from ..rules import SurveyError
+from ..rules import SurveyError, commit_or_explain
 from .forms import ActionForm, RoundDatesForm, RoundForm
 from .routes import admin_only, bp
 
@@ -49,15 +49,11 @@ def rounds():
 def create_round():
     form = _round_form()
     if form.validate_on_submit():
-        try:
+        with commit_or_explain(field=form.name) as outcome:
             new = create_draft_round(form.name.data, form.questionnaire.data,
                                      opens=form.opens_on.data, closes=form.closes_on.data,
                                      actor=current_user)
-        except SurveyError as exc:
-            db.session.rollback()
-            form.name.errors = [*form.name.errors, str(exc)]
-        else:
-            db.session.commit()
+        if not outcome.broken:
             flash(_("Draft round “%(name)s” created. Check the dates, then open it.", name=new.name),
                   "success")
             return redirect(url_for("admin.round_detail", round_id=new.id))
@@ -89,13 +85,9 @@ def round_dates(round_id: int):
     round_ = db.get_or_404(Round, round_id)
     form = RoundDatesForm()
     if form.validate_on_submit():
-        try:
+        with commit_or_explain(field=form.closes_on) as outcome:
             set_round_dates(round_, form.opens_on.data, form.closes_on.data, actor=current_user)
-        except SurveyError as exc:
-            db.session.rollback()
-            form.closes_on.errors = [*form.closes_on.errors, str(exc)]
-        else:
-            db.session.commit()
+        if not outcome.broken:
             flash(_("Dates saved."), "success")
             return redirect(url_for("admin.round_detail", round_id=round_id))
     return _detail(round_, form, status=400)
@@ -107,15 +99,11 @@ def round_state(round_id: int, action: str):
     round_ = db.get_or_404(Round, round_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
+    with commit_or_explain() as outcome:
         if action not in ACTIONS_BY_STATE[round_.state]:
             raise SurveyError(f"the round is {round_.state.value}; it cannot {action} now")
         change_round_state(round_, STATE_ACTIONS[action], actor=current_user)
-    except SurveyError as exc:
-        db.session.rollback()
-        flash(str(exc)[:1].upper() + str(exc)[1:] + ".", "error")
-    else:
-        db.session.commit()
+    if not outcome.broken:
         messages = {
             "open": _("The round is open: focal points can answer now."),
             "close": _("The round is closed: answers are locked."),

@@ -12,7 +12,7 @@ from ..accounts.users import change_role, deactivate, pending_invitation_users, 
 from ..extensions import db
 from ..members import all_countries
 from ..models import User
-from ..rules import SurveyError
+from ..rules import SurveyError, commit_or_explain
 from .forms import ActionForm, InviteForm, RoleForm
 from .routes import admin_only, bp
 
@@ -48,14 +48,10 @@ def invite():
     form = InviteForm()
     form.country.choices = _country_choices()
     if form.validate_on_submit():
-        try:
+        with commit_or_explain(field=form.email) as outcome:
             user = invite_user(form.email.data, form.role.data, country=form.country.data or None,
                                name=form.name.data, actor=current_user, link_for=account_link)
-        except SurveyError as exc:
-            db.session.rollback()
-            form.email.errors = [*form.email.errors, str(exc)]
-        else:
-            db.session.commit()
+        if not outcome.broken:
             flash(_("Invitation sent to %(email)s. The link works once, for 7 days.",
                     email=user.email), "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
@@ -83,13 +79,9 @@ def user_role(user_id: int):
     form = RoleForm()
     form.country.choices = _country_choices()
     if form.validate_on_submit():
-        try:
+        with commit_or_explain(field=form.role) as outcome:
             changed = change_role(user, form.role.data, form.country.data or None, current_user)
-        except SurveyError as exc:
-            db.session.rollback()
-            form.role.errors = [*form.role.errors, str(exc)]
-        else:
-            db.session.commit()
+        if not outcome.broken:
             flash(_("Role saved.") if changed else _("Nothing changed."), "success")
             return redirect(url_for("admin.user_detail", user_id=user_id))
     return _detail(user, form, status=400)
@@ -101,7 +93,7 @@ def user_action(user_id: int, action: str):
     user = _user_or_404(user_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
+    with commit_or_explain() as outcome:
         if action == "deactivate":
             deactivate(user, current_user)
             message = _("%(email)s is deactivated; any open session has ended.", email=user.email)
@@ -117,10 +109,6 @@ def user_action(user_id: int, action: str):
                 raise SurveyError("reactivate the account before sending a password reset")
             request_password_reset(user.email, account_link)
             message = _("A password reset link went to %(email)s.", email=user.email)
-    except SurveyError as exc:
-        db.session.rollback()
-        flash(str(exc)[:1].upper() + str(exc)[1:] + ".", "error")
-    else:
-        db.session.commit()
+    if not outcome.broken:
         flash(message, "success")
     return redirect(url_for("admin.user_detail", user_id=user_id))

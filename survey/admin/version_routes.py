@@ -15,8 +15,8 @@ from ..audit import record
 from ..extensions import db
 from ..models import QuestionnaireVersion, Round
 from ..questionnaire_versions import definition_of, list_versions, register_definition
-from ..rules import SurveyError
-from ..uploads import DEFINITION_EXTENSIONS, MAX_DEFINITION_UPLOAD, UploadError, read_upload
+from ..rules import commit_or_explain
+from ..uploads import DEFINITION_EXTENSIONS, MAX_DEFINITION_UPLOAD, read_upload
 from .forms import UploadForm
 from .routes import admin_only, bp
 
@@ -45,23 +45,25 @@ def upload_questionnaire():
         return _versions_page(form, status=400)
     storage = form.definition.data
     try:
-        data = read_upload(storage, MAX_DEFINITION_UPLOAD, DEFINITION_EXTENSIONS)
-        definition = parse_definition(data, source=storage.filename or "upload")
-        version, created = register_definition(definition, source="uploaded",
-                                                filename=storage.filename, user_id=current_user.id)
-    except DefinitionError as exc:
+        with commit_or_explain(flash_it=False) as outcome:
+            data = read_upload(storage, MAX_DEFINITION_UPLOAD, DEFINITION_EXTENSIONS)
+            definition = parse_definition(data, source=storage.filename or "upload")
+            version, created = register_definition(definition, source="uploaded",
+                                                    filename=storage.filename,
+                                                    user_id=current_user.id)
+            if created:
+                record("questionnaire.upload", "questionnaire_version", user=current_user,
+                       entity_id=version.id, new={"key": version.key,
+                                                  "filename": storage.filename,
+                                                  "checksum": version.checksum})
+    except DefinitionError as exc:  # every problem of the file, listed by question id
         db.session.rollback()
         return _versions_page(form, problems=exc.problems, status=400)
-    except (UploadError, SurveyError) as exc:
-        db.session.rollback()
-        return _versions_page(form, problems=[str(exc)], status=400)
+    if outcome.broken:
+        return _versions_page(form, problems=[outcome.message], status=400)
     if not created:
         flash(_("This exact definition is already stored as %(key)s.", key=version.key), "info")
         return redirect(url_for("admin.questionnaire_preview", version_id=version.id))
-    record("questionnaire.upload", "questionnaire_version", user=current_user,
-           entity_id=version.id, new={"key": version.key, "filename": storage.filename,
-                                      "checksum": version.checksum})
-    db.session.commit()
     flash(_("The definition is valid and stored as %(key)s. Check the preview below.",
             key=version.key), "success")
     return redirect(url_for("admin.questionnaire_preview", version_id=version.id))

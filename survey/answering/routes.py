@@ -45,7 +45,7 @@ from ..extensions import db
 from ..models import Answer, QuestionnaireVersion, Response, ResponseStatus, Role, Round, User
 from ..questionnaire_versions import definition_of
 from ..review.services import threads_of
-from ..rules import SurveyError
+from ..rules import SurveyError, commit_or_explain, rule_message
 from .forms import section_form_class
 from .responses import definition_for, is_editable, transition, values_of
 from .services import (
@@ -269,7 +269,7 @@ def save_one(response_id: int, question_id: str):
                                                 only={question_id}, take_saved=take_saved,
                                                 keep_mine=keep_mine))
     except SurveyError as exc:
-        return jsonify(error=str(exc)), 409
+        return jsonify(error=rule_message(exc)), 409
     if question_id in outcome.errors:
         return jsonify(error=outcome.errors[question_id]), 422
     answers = outcome.answers
@@ -310,12 +310,9 @@ def _progress_text(p: SectionProgress) -> str:
 def prefill(response_id: int):
     response = load_response(response_id, edit=True)
     user = current_user._get_current_object()
-    try:
+    with commit_or_explain() as outcome:
         carried = _with_retry(lambda: prefill_from_previous(response, user))
-    except SurveyError as exc:
-        db.session.rollback()
-        flash(str(exc).capitalize() + ".", "error")
-    else:
+    if not outcome.broken:
         flash(_("%(n)d answers were carried over from the previous round. They are marked "
                 "“from the previous round” until you confirm or change them.", n=carried),
               "success")
@@ -357,11 +354,9 @@ def submit(response_id: int):
     if response.status in (ResponseStatus.SUBMITTED, ResponseStatus.APPROVED):
         return redirect(url_for(".submitted", response_id=response.id))  # a double submit
     user = current_user._get_current_object()
-    try:
+    with commit_or_explain() as outcome:
         _with_retry(lambda: transition(response, ResponseStatus.SUBMITTED, user))
-    except SurveyError as exc:
-        db.session.rollback()
-        flash(_("Not submitted: %(reason)s.", reason=str(exc)), "error")
+    if outcome.broken:
         return redirect(url_for(".review", response_id=response.id))
     return redirect(url_for(".submitted", response_id=response.id))
 

@@ -33,7 +33,7 @@ from ..access import (
 from ..audit import record
 from ..extensions import db
 from ..models import Country, ExportJob, Response, Round
-from ..rules import SurveyError
+from ..rules import commit_or_explain
 from .forms import ExportForm
 from .services import FORMATS, build_export, run_in_background, start_job, subregions
 
@@ -145,14 +145,12 @@ def country_workbook(iso3: str, round_id: int):
         abort(404)
     if not can_export_country(current_user, country.id):
         abort(403)
-    try:
+    with commit_or_explain() as outcome:
         result = build_export({"kind": "country", "round": found.id, "country": country.iso3},
                               current_user.display_name)
-    except SurveyError as exc:
-        flash(str(exc), "error")
+        record("export.country", "country", user=current_user, entity_id=country.id,
+               round_id=found.id, country_id=country.id)
+    if outcome.broken:
         return redirect(url_for("downloads.index"))
-    record("export.country", "country", user=current_user, entity_id=country.id,
-           round_id=found.id, country_id=country.id)
-    db.session.commit()
     return send_file(io.BytesIO(result.content), mimetype=XLSX_MIMETYPE, as_attachment=True,
                      download_name=result.filename)

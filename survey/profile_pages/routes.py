@@ -11,7 +11,7 @@ from profiles import OVERALL
 from ..access import STAFF, can_mark_publishable, can_see_profile, require_round, roles_required
 from ..extensions import db
 from ..models import Country, Response, ResponseStatus, Round
-from ..rules import NotFound, SurveyError
+from ..rules import NotFound, commit_or_explain
 from . import services as profile_service
 from .rendering import render_profile
 
@@ -53,13 +53,9 @@ def publishable(round_id: int, iso3: str):
     if not can_mark_publishable(current_user, response):
         abort(403)
     wanted = request.form.get("publishable") == "1"
-    try:
+    with commit_or_explain() as outcome:
         profile_service.set_publishable(response, current_user, wanted)
-    except SurveyError as exc:
-        db.session.rollback()
-        flash(f"Not done: {exc}.", "error")
-    else:
-        db.session.commit()
+    if not outcome.broken:
         flash("The profile is now public." if wanted else "The profile is no longer public.",
               "success")
     return redirect(url_for("profile_pages.profile", round_id=round_id, iso3=country.iso3))

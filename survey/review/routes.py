@@ -25,7 +25,7 @@ from ..models import Answer, Response, ResponseStatus, ReviewComment, Role, Roun
 from ..paging import paginate
 from ..questionnaire_versions import definition_of
 from ..request_guard import record_id
-from ..rules import NotFound, SurveyError
+from ..rules import NotFound, RuleOutcome, commit_or_explain
 from ..security import safe_next_url
 from . import services as review_service
 from .services import WHOLE_SUBMISSION, CommentLimitReached
@@ -94,13 +94,10 @@ def show(response_id: int):
 
 def _decide(response_id: int, action) -> HttpResponse:
     response = _response(response_id)
-    try:
+    with commit_or_explain() as outcome:
         change = action(response)
-    except SurveyError as exc:
-        db.session.rollback()
-        flash(f"Not done: {exc}.", "error")
+    if outcome.broken:
         return redirect(url_for("review.show", response_id=response_id))
-    db.session.commit()
     if change is None:
         flash("Nothing changed: the response already had that status.", "info")
     else:
@@ -171,14 +168,15 @@ def _back(response: Response) -> str:
     return url_for("review.comments", response_id=response.id)
 
 
-def _comment_refused(response: Response, exc: SurveyError):
+def _comment_refused(response: Response, outcome: RuleOutcome):
     """The comment form again, with what the person typed and why it was not saved."""
+    exc = outcome.broken
     status = 429 if isinstance(exc, CommentLimitReached) else 422
     question_id = request.form.get("question_id") or None
     definition = definition_of(response.round.questionnaire)
     question = definition.question(question_id) if question_id and definition.has_question(
         question_id) else None
-    page = render_template("review/comment_refused.html", response=response, reason=str(exc),
+    page = render_template("review/comment_refused.html", response=response, reason=outcome.message,
                            limited=status == 429, body=request.form.get("body", ""),
                            question_id=question_id, question=question,
                            parent_id=request.form.get("parent_id", ""),
@@ -198,16 +196,14 @@ def add_comment(response_id: int):
         abort(403)
     raw_parent = (request.form.get("parent_id") or "").strip()
     parent = record_id(raw_parent)
-    try:
+    with commit_or_explain(flash_it=False) as outcome:
         if raw_parent and parent is None:
             raise NotFound("the comment you reply to does not exist on this response")
         comment = review_service.add_comment(response, current_user, request.form.get("body", ""),
                                              question_id=request.form.get("question_id") or None,
                                              parent_id=parent)
-    except SurveyError as exc:
-        db.session.rollback()
-        return _comment_refused(response, exc)
-    db.session.commit()
+    if outcome.broken:
+        return _comment_refused(response, outcome)
     flash("Reply saved." if parent else "Comment saved.", "success")
     return redirect(_back(response) + f"#comment-{comment.id}")
 
@@ -220,13 +216,10 @@ def resolve(comment_id: int):
     if not can_comment(current_user, response):
         abort(403)
     resolved = request.form.get("resolved", "1") == "1"
-    try:
+    with commit_or_explain() as outcome:
         root = review_service.resolve_comment(comment, current_user, resolved)
-    except CommentLimitReached as exc:
-        db.session.rollback()
-        flash(f"Not done: {exc}.", "error")
+    if outcome.broken:
         return redirect(_back(response))
-    db.session.commit()
     flash("Thread marked resolved." if resolved else "Thread reopened.", "success")
     return redirect(_back(response) + f"#comment-{root.id}")
 

@@ -1,6 +1,6 @@
 """Log in and out, and the first page: the open round and the members' status."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from survey.extensions import db
 from survey.models import AuditEvent
@@ -109,3 +109,47 @@ def test_a_draft_round_questionnaire_is_for_administrators_only(client, seeded, 
     assert client.get(f"/rounds/{draft.id}/questionnaire").status_code == 404
     login_as(client, make_user("admin"))
     assert client.get(f"/rounds/{draft.id}/questionnaire").status_code == 200
+
+
+def test_a_broken_rule_reads_the_same_on_every_page(app):
+    """One helper turns a broken business rule into the page's message: the rule's line with
+    a capital and a full stop, nothing written, and beside the field when one is named."""
+    from flask_wtf import FlaskForm
+    from wtforms import StringField
+
+    from survey.models import OutboxMessage
+    from survey.rules import SurveyError, commit_or_explain, rule_message
+
+    assert rule_message(SurveyError("a round needs a name")) == "A round needs a name."
+    assert rule_message(SurveyError("Done already.")) == "Done already."
+
+    with app.test_request_context("/", method="POST"):
+        with commit_or_explain() as outcome:
+            db.session.add(OutboxMessage(to_addr="a@example.org", subject="s", body="b"))
+            db.session.flush()
+            raise SurveyError("the round is closed; it cannot close now")
+        assert outcome.message == "The round is closed; it cannot close now."
+        from flask import get_flashed_messages, session
+
+        assert get_flashed_messages(with_categories=True) == [
+            ("error", "The round is closed; it cannot close now.")]
+        assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0  # rolled back
+
+        class NameForm(FlaskForm):
+            class Meta:
+                csrf = False
+
+            name = StringField()
+
+        form = NameForm()
+        form.validate()
+        with commit_or_explain(field=form.name) as outcome:
+            raise SurveyError("a round named 'x' already exists")
+        assert form.name.errors == ["A round named 'x' already exists."]
+        assert "_flashes" not in session  # beside the field, not flashed as well
+
+        with commit_or_explain() as outcome:
+            db.session.add(OutboxMessage(to_addr="a@example.org", subject="s", body="b"))
+        assert outcome.broken is None
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 1  # committed

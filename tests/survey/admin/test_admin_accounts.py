@@ -177,7 +177,7 @@ def test_role_and_country_changes_are_checked_and_audited(client, demo):
     user = db.session.scalar(select(User).where(User.email == "focal.phl@example.org"))
     page = client.post(f"/admin/users/{user.id}/role", data={"role": "focal_point", "country": ""})
     assert page.status_code == 400
-    assert "a focal point needs a country" in page.get_data(as_text=True)
+    assert "A focal point needs a country" in page.get_data(as_text=True)
     client.post(f"/admin/users/{user.id}/role", data={"role": "focal_point", "country": "IDN"})
     db.session.expire_all()
     assert user.country.iso3 == "IDN"

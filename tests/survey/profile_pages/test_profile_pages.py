@@ -87,7 +87,7 @@ def test_focal_point_marks_approved_profile_publishable_and_it_goes_public(clien
                        data={"publishable": "1"}).status_code == 403
     assert client.post(f"/rounds/{rnd.id}/profiles/THA/publishable", data={"publishable": "1"},
                        follow_redirects=True).get_data(as_text=True).count(
-        "only an approved profile can be made public") == 1
+        "Only an approved profile can be made public") == 1
     assert not response_of("THA").publishable
 
     login_as(client, focal)

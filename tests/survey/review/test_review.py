@@ -107,7 +107,7 @@ def test_return_with_comment_notifies_focal_points_then_approve(client, demo):
     response = response_of("IDN")       # submitted in the demo
     empty = client.post(f"/responses/{response.id}/return", data={"reason": "  "},
                         follow_redirects=True)
-    assert "give a reason" in empty.get_data(as_text=True)
+    assert "Give a reason" in empty.get_data(as_text=True)
     db.session.refresh(response)
     assert response.status is ResponseStatus.SUBMITTED
 
@@ -168,7 +168,7 @@ def test_approve_and_reopen_with_reason(client, demo):
     assert "Nothing changed" in again.get_data(as_text=True)
     no_reason = client.post(f"/responses/{response.id}/reopen", data={"reason": ""},
                             follow_redirects=True)
-    assert "give a reason" in no_reason.get_data(as_text=True)
+    assert "Give a reason" in no_reason.get_data(as_text=True)
     db.session.refresh(response)
     assert response.status is ResponseStatus.APPROVED
     client.post(f"/responses/{response.id}/reopen", data={"reason": "New law passed in March."})
@@ -186,7 +186,7 @@ def test_reopen_refused_unless_approved_and_for_focal_points(client, demo):
     response = response_of("IDN")
     refused = client.post(f"/responses/{response.id}/reopen", data={"reason": "x"},
                           follow_redirects=True)
-    assert "only an approved response can be reopened" in refused.get_data(as_text=True)
+    assert "Only an approved response can be reopened" in refused.get_data(as_text=True)
     approved = response_of("MYS")
     as_user(client, "focal.tha@example.org")
     assert client.post(f"/responses/{approved.id}/reopen", data={"reason": "x"}).status_code == 403
@@ -234,10 +234,10 @@ def test_comment_errors_are_explained_and_nothing_saved(client, demo):
     before = db.session.scalar(select(func.count(ReviewComment.id)))
     blank = client.post(f"/responses/{response.id}/comments", data={"body": "   "},
                         follow_redirects=True)
-    assert "write a comment" in blank.get_data(as_text=True)
+    assert "Write a comment" in blank.get_data(as_text=True)
     unknown = client.post(f"/responses/{response.id}/comments",
                           data={"body": "x", "question_id": "nope"}, follow_redirects=True)
-    assert "unknown question" in unknown.get_data(as_text=True)
+    assert "Unknown question" in unknown.get_data(as_text=True)
     other = response_of("IDN")
     phl_comment = db.session.scalar(select(ReviewComment.id).where(
         ReviewComment.response_id == response.id))
