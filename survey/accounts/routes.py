@@ -46,6 +46,7 @@ from ..audit import record
 from ..extensions import db, login_manager
 from ..models import User, utcnow
 from ..rules import commit_or_explain
+from ..security import safe_next_url
 from .forms import ChangePasswordForm, LanguageForm, LoginForm
 from .kept_forms import (
     purge_expired,
@@ -89,13 +90,6 @@ def _begin_session(user: User) -> None:
     session[SESSION_KEY] = start_session(user)
     session.permanent = True
     login_user(user)
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths: never redirect to another host after login."""
-    from ..security import safe_next_url
-
-    return safe_next_url(target)
 
 
 def _limits() -> tuple[int, int, dt.timedelta]:
@@ -238,7 +232,7 @@ def login():
                 flash(message, "success")
                 response = redirect(url)
             else:
-                response = redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
+                response = redirect(safe_next_url(request.args.get("next")) or url_for("home.index"))
             _remember_device(response, user)
             return response
         # Same words whether or not the account exists.

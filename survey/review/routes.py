@@ -243,8 +243,8 @@ def notifications_read():
     count = 0 if raw is not None and notification_id is None else \
         review_service.mark_read(current_user, notification_id)
     db.session.commit()
-    link = request.form.get("link", "")
-    if link.startswith("/") and not link.startswith("//"):
+    link = safe_next_url(request.form.get("link"))  # only paths on this site
+    if link:
         return redirect(link)
     flash(f"{count} notification(s) marked as read.", "success")
     return redirect(url_for("review.notifications"))
