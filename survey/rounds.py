@@ -24,35 +24,11 @@ def round_by_name(name: str) -> Round:
 def open_round(name: str, questionnaire: str, *, closes: dt.date | None = None,
                opens: dt.date | None = None, actor: User | None = None,
                today: dt.date | None = None) -> Round:
-    """Create an open round on a questionnaire version, with a response per active member."""
-    name = (name or "").strip()
-    if not name or len(name) > 120:
-        raise SurveyError("a round needs a name of 1 to 120 characters")
-    if db.session.scalar(select(Round.id).where(Round.name == name)) is not None:
-        raise SurveyError(f"a round named '{name}' already exists; choose another name")
-    version = find_version(questionnaire)
-    today = today or dt.date.today()
-    opens = opens or today
-    if closes is not None and closes < opens:
-        raise SurveyError(f"the closing date {closes.isoformat()} is before the opening date "
-                          f"{opens.isoformat()}")
-    previous = db.session.scalar(
-        select(Round).join(Round.questionnaire)
-        .where(Round.questionnaire.has(code=version.code))
-        .order_by(Round.opens_on.desc().nulls_last(), Round.id.desc()).limit(1))
-    new_round = Round(name=name, questionnaire=version, state=RoundState.OPEN,
-                      opens_on=opens, closes_on=closes, previous_round=previous,
-                      reference_year=opens.year - 1, created_by_id=actor.id if actor else None)
-    db.session.add(new_round)
-    db.session.flush()
-    countries = db.session.scalars(select(Country).where(Country.active.is_(True))).all()
-    db.session.add_all(Response(round_id=new_round.id, country_id=c.id,
-                                status=ResponseStatus.NOT_STARTED) for c in countries)
-    db.session.flush()
-    record("round.open", "round", user=actor, entity_id=new_round.id, round_id=new_round.id,
-           new={"name": name, "questionnaire": version.key,
-                "closes_on": closes.isoformat() if closes else None})
-    return new_round
+    """Create a round and open it at once (the command line, the demo): the same two steps
+    an administrator takes on the pages, ``create_draft_round`` then ``change_round_state``."""
+    draft = create_draft_round(name, questionnaire, opens=opens, closes=closes, actor=actor)
+    change_round_state(draft, RoundState.OPEN, actor=actor, today=today)
+    return draft
 
 
 def open_rounds() -> list[Round]:
@@ -68,11 +44,11 @@ def latest_rounds(limit: int = 10) -> list[Round]:
 
 # --- Round lifecycle for administrators: draft -> open <-> closed -> archived ------------------
 
-ROUND_TRANSITIONS: dict[RoundState, set[RoundState]] = {
-    RoundState.DRAFT: {RoundState.OPEN},
-    RoundState.OPEN: {RoundState.CLOSED},
-    RoundState.CLOSED: {RoundState.OPEN, RoundState.ARCHIVED},  # reopening allows late edits
-    RoundState.ARCHIVED: set(),
+ROUND_TRANSITIONS: dict[RoundState, tuple[RoundState, ...]] = {
+    RoundState.DRAFT: (RoundState.OPEN,),
+    RoundState.OPEN: (RoundState.CLOSED,),
+    RoundState.CLOSED: (RoundState.OPEN, RoundState.ARCHIVED),  # reopening allows late edits
+    RoundState.ARCHIVED: (),
 }
 NOT_SUBMITTED = (ResponseStatus.NOT_STARTED, ResponseStatus.IN_PROGRESS, ResponseStatus.RETURNED)
 
@@ -146,6 +122,19 @@ def change_round_state(round_: Round, to: RoundState, actor: User | None = None,
     record(f"round.{_verb(previous_state, to)}", "round", user=actor, entity_id=round_.id,
            round_id=round_.id, old=previous_state.value, new=to.value)
     db.session.flush()
+
+
+def round_actions(round_: Round) -> list[str]:
+    """What an administrator may do to the round now: open, close, reopen, archive."""
+    return [_verb(round_.state, to) for to in ROUND_TRANSITIONS[round_.state]]
+
+
+def act_on_round(round_: Round, action: str, actor: User | None = None) -> None:
+    """Do ``action`` (one of ``round_actions``) to the round, or refuse it in words."""
+    targets = {_verb(round_.state, to): to for to in ROUND_TRANSITIONS[round_.state]}
+    if action not in targets:
+        raise SurveyError(f"the round is {round_.state.value}; it cannot {action} now")
+    change_round_state(round_, targets[action], actor=actor)
 
 
 def _verb(old: RoundState, new: RoundState) -> str:

@@ -12,21 +12,17 @@ from ..extensions import db
 from ..models import STATUS_LABELS, ResponseStatus, Round, RoundState
 from ..questionnaire_versions import list_versions
 from ..rounds import (
+    act_on_round,
     all_rounds,
-    change_round_state,
     create_draft_round,
     reminder_list,
+    round_actions,
     set_round_dates,
     status_counts,
 )
-from ..rules import SurveyError, commit_or_explain
+from ..rules import commit_or_explain
 from .forms import ActionForm, RoundDatesForm, RoundForm
 from .routes import admin_only, bp
-
-STATE_ACTIONS = {"open": RoundState.OPEN, "close": RoundState.CLOSED,
-                 "reopen": RoundState.OPEN, "archive": RoundState.ARCHIVED}
-ACTIONS_BY_STATE = {RoundState.DRAFT: ["open"], RoundState.OPEN: ["close"],
-                    RoundState.CLOSED: ["reopen", "archive"], RoundState.ARCHIVED: []}
 
 
 def _round_form() -> RoundForm:
@@ -74,7 +70,7 @@ def _detail(round_: Round, dates: RoundDatesForm, status: int = 200):
     reminders = reminder_list(round_) if round_.state is not RoundState.DRAFT else []
     emails = sorted({e for _c, _s, found in reminders for e in found})
     return render_template("admin/round.html", round=round_, dates=dates, action_form=ActionForm(),
-                           actions=ACTIONS_BY_STATE[round_.state], reminders=reminders, emails=emails,
+                           actions=round_actions(round_), reminders=reminders, emails=emails,
                            counts=status_counts([round_.id])[round_.id],
                            ResponseStatus=ResponseStatus), status
 
@@ -100,9 +96,7 @@ def round_state(round_id: int, action: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     with commit_or_explain() as outcome:
-        if action not in ACTIONS_BY_STATE[round_.state]:
-            raise SurveyError(f"the round is {round_.state.value}; it cannot {action} now")
-        change_round_state(round_, STATE_ACTIONS[action], actor=current_user)
+        act_on_round(round_, action, actor=current_user)
     if not outcome.broken:
         messages = {
             "open": _("The round is open: focal points can answer now."),
