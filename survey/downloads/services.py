@@ -14,12 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
 from flask import Flask
 from sqlalchemy import delete, select
 
 from exports import (
-    MEMBER_COLUMNS,
     STATUS_FILTERS,
     XLSX_MIMETYPE,
     ExportInput,
@@ -32,7 +30,7 @@ from exports import (
 
 from ..database import allow_long_statements
 from ..extensions import db
-from ..frames import answers_frame
+from ..frames import answers_frame, members_frame
 from ..members import country_by_iso3
 from ..models import Country, ExportJob, Response, ResponseStatus, Round, User, utcnow
 from ..questionnaire_versions import definition_of
@@ -84,27 +82,6 @@ def find_round(value: str | int) -> Round:
         if found is not None:
             return found
     return round_by_name(str(value))
-
-
-def members_frame(round_ids: list[int], subregion: str | None = None,
-                  country_ids: list[int] | None = None) -> pd.DataFrame:
-    """Every member response of the rounds (any status), as plain data."""
-    query = (select(Round.name, Country.name, Country.iso3, Country.subregion, Response.status,
-                    Response.submitted_at, Response.approved_at, Response.id)
-             .join(Response, Response.round_id == Round.id)
-             .join(Country, Response.country_id == Country.id)
-             .where(Round.id.in_(round_ids))
-             .order_by(Round.id, Country.subregion, Country.name))
-    if subregion:
-        query = query.where(Country.subregion == subregion)
-    if country_ids is not None:
-        query = query.where(Country.id.in_(country_ids))
-    rows = [(r, c, iso, sub, status.value, sa, aa, rid)
-            for r, c, iso, sub, status, sa, aa, rid in db.session.execute(query)]
-    frame = pd.DataFrame(rows, columns=MEMBER_COLUMNS)
-    for col in ("submitted_at", "approved_at"):
-        frame[col] = pd.to_datetime(frame[col])
-    return frame
 
 
 def _country_ids(subregion: str | None, country: Country | None) -> list[int] | None:
