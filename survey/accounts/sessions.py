@@ -16,6 +16,7 @@ import hashlib
 import secrets
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import User, UserSession, utcnow
@@ -45,6 +46,7 @@ def session_user(user_id: int, raw: str, idle: dt.timedelta) -> User | None:
     row = db.session.execute(
         select(User, UserSession.id, UserSession.last_seen_at)
         .join(UserSession, UserSession.user_id == User.id)
+        .options(joinedload(User.country))  # every page's header names the country
         .where(User.id == user_id, UserSession.key_hash == key_hash(raw))).first()
     if row is None:
         return None

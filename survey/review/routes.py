@@ -13,11 +13,9 @@ from ..access import (
     STAFF,
     can_comment,
     can_review,
-    can_see_round,
     require_response,
     require_round,
     roles_required,
-    visible_rounds,
 )
 from ..answering.responses import answers_of
 from ..extensions import db
@@ -248,29 +246,3 @@ def notifications_read():
         return redirect(link)
     flash(f"{count} notification(s) marked as read.", "success")
     return redirect(url_for("review.notifications"))
-
-
-@bp.app_context_processor
-def header_values() -> dict:
-    """Unread notifications (every logged-in user) and the round the staff links point at."""
-    if not current_user.is_authenticated:
-        return {"unread_notifications": 0, "nav_round": None, "nav_response": None}
-    from sqlalchemy import func
-
-    from ..models import Notification
-
-    unread = db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.user_id == current_user.id, Notification.read_at.is_(None))) or 0
-    round_id = (request.view_args or {}).get("round_id")
-    nav_round = db.session.get(Round, round_id) if round_id else None
-    if nav_round is not None and not can_see_round(current_user, nav_round):
-        nav_round = None
-    if nav_round is None:
-        nav_round = db.session.scalar(select(Round).where(visible_rounds(current_user))
-                                      .order_by(Round.opens_on.desc().nulls_last(),
-                                                Round.id.desc()).limit(1))
-    nav_response = None
-    if current_user.role is Role.FOCAL_POINT and nav_round is not None:
-        nav_response = db.session.scalar(select(Response).where(
-            Response.round_id == nav_round.id, Response.country_id == current_user.country_id))
-    return {"unread_notifications": unread, "nav_round": nav_round, "nav_response": nav_response}
