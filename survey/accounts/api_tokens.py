@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from sqlalchemy import select
@@ -11,13 +10,11 @@ from ..audit import record
 from ..extensions import db
 from ..models import ApiToken, User, utcnow
 from ..rules import NotFound, SurveyError
+from ..security import token_hash
 
 TOKEN_PREFIX = "bpsv_"  # noqa: S105 - a public marker, not a secret
 MAX_ACTIVE_TOKENS = 10
 
-
-def token_hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
 def active_tokens(user: User) -> list[ApiToken]:

@@ -8,7 +8,6 @@ expires, and only for an active account.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 from collections.abc import Callable
 
@@ -20,6 +19,7 @@ from ..extensions import db
 from ..mail import send_mail
 from ..models import AccountToken, Role, User, utcnow
 from ..rules import SurveyError
+from ..security import token_hash
 from .users import create_user, normalise_email, set_password
 
 INVITE = "invite"
@@ -39,9 +39,6 @@ def account_link(purpose: str, raw: str) -> str:
     base = current_app.config.get("SURVEY_BASE_URL") or request.host_url
     return base.rstrip("/") + url_for(endpoint, token=raw)
 
-
-def token_hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def issue_token(user: User, purpose: str, actor: User | None = None,

@@ -11,7 +11,6 @@ share the kept forms, so a person may log in again on any of them.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from .. import limits
 from ..extensions import db
 from ..models import FormStash, utcnow
 from ..rules import SurveyError
+from ..security import token_hash
 
 MAX_BYTES = 256 * 1024            # one kept form
 MAX_BYTES_PER_USER = 1024 * 1024  # all of one person's kept forms together
@@ -47,9 +47,6 @@ class StashLimits:
     max_bytes_per_user: int = MAX_BYTES_PER_USER
     max_per_user: int = MAX_PER_USER
 
-
-def _hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def purge_expired(now: dt.datetime | None = None) -> int:
@@ -83,7 +80,7 @@ def keep_form(user_id: int, response_id: int, endpoint: str, view_args: dict[str
     for row in replaced:
         db.session.delete(row)
     raw = secrets.token_urlsafe(24)
-    db.session.add(FormStash(key_hash=_hash(raw), user_id=user_id, response_id=response_id,
+    db.session.add(FormStash(key_hash=token_hash(raw), user_id=user_id, response_id=response_id,
                              endpoint=endpoint, view_args=view_args, form=form, size=size,
                              created_at=now, expires_at=now + rules.lifetime))
     db.session.flush()
@@ -94,7 +91,7 @@ def take_form(raw: str, user_id: int) -> FormStash | None:
     """The kept form for this key if it belongs to ``user_id`` and has not expired; it is
     deleted either way, so a form is replayed at most once and never for someone else."""
     purge_expired()
-    row = db.session.scalar(select(FormStash).where(FormStash.key_hash == _hash(raw)))
+    row = db.session.scalar(select(FormStash).where(FormStash.key_hash == token_hash(raw)))
     if row is None:
         return None
     db.session.delete(row)

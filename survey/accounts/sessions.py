@@ -12,7 +12,6 @@ refused and purged.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 
 from sqlalchemy import delete, select, update
@@ -20,6 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import User, UserSession, utcnow
+from ..security import token_hash
 
 # The key of the browser's (signed) session that holds the raw session key.
 SESSION_KEY = "survey.sid"
@@ -27,15 +27,12 @@ SESSION_KEY = "survey.sid"
 TOUCH_EVERY = dt.timedelta(minutes=5)
 
 
-def key_hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
 
 def start_session(user: User) -> str:
     """A new session for ``user``; returns the raw key for the browser's session cookie."""
     raw = secrets.token_urlsafe(32)
     now = utcnow()
-    db.session.add(UserSession(user_id=user.id, key_hash=key_hash(raw), created_at=now,
+    db.session.add(UserSession(user_id=user.id, key_hash=token_hash(raw), created_at=now,
                                last_seen_at=now))
     db.session.flush()
     return raw
@@ -47,7 +44,7 @@ def session_user(user_id: int, raw: str, idle: dt.timedelta) -> User | None:
         select(User, UserSession.id, UserSession.last_seen_at)
         .join(UserSession, UserSession.user_id == User.id)
         .options(joinedload(User.country))  # every page's header names the country
-        .where(User.id == user_id, UserSession.key_hash == key_hash(raw))).first()
+        .where(User.id == user_id, UserSession.key_hash == token_hash(raw))).first()
     if row is None:
         return None
     user, session_id, last_seen = row
@@ -65,7 +62,7 @@ def session_user(user_id: int, raw: str, idle: dt.timedelta) -> User | None:
 
 def end_session(raw: str | None) -> None:
     if raw:
-        db.session.execute(delete(UserSession).where(UserSession.key_hash == key_hash(raw)))
+        db.session.execute(delete(UserSession).where(UserSession.key_hash == token_hash(raw)))
 
 
 def end_all_sessions(user: User) -> None:

@@ -13,7 +13,7 @@ from ..audit import record
 from ..extensions import db
 from ..members import country_by_iso3
 from ..models import ApiToken, Role, User, utcnow
-from ..rules import NotFound, SurveyError
+from ..rules import SurveyError
 from .sessions import end_all_sessions
 
 MIN_PASSWORD_LENGTH = 10
@@ -88,13 +88,6 @@ def create_user(email: str, role: str | Role, *, country: str | None = None,
            country_id=country_row.id if country_row else None,
            new={"email": email, "role": role.value,
                 "country": country_row.iso3 if country_row else None})
-    return user
-
-
-def find_user(email: str) -> User:
-    user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
-    if user is None:
-        raise NotFound(f"no user with the e-mail {email}")
     return user
 
 

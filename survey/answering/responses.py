@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from questionnaires import AnswerError, Definition, missing_required
 
@@ -34,8 +35,10 @@ def definition_for(response: Response) -> Definition:
 
 
 def answers_of(response: Response) -> dict[str, Answer]:
-    """Every stored answer of a response, by question id (one query)."""
-    rows = db.session.scalars(select(Answer).where(Answer.response_id == response.id))
+    """Every stored answer of a response, by question id, with who last changed it (one
+    query, whatever the size)."""
+    rows = db.session.scalars(select(Answer).where(Answer.response_id == response.id)
+                              .options(joinedload(Answer.updated_by)))
     return {a.question_id: a for a in rows}
 
 

@@ -47,14 +47,13 @@ from ..questionnaire_versions import definition_of
 from ..review.services import threads_of
 from ..rules import SurveyError, commit_or_explain, rule_message
 from .forms import section_form_class
-from .responses import definition_for, is_editable, transition, values_of
+from .responses import answers_of, definition_for, is_editable, transition, values_of
 from .services import (
     SEEN_SUFFIX,
     VERSION_SUFFIX,
     can_prefill,
     country_responses,
     digest,
-    load_answers,
     prefill_from_previous,
     question_history,
     save_page,
@@ -219,7 +218,7 @@ def section(response_id: int, section_id: str):
     definition = definition_for(response)
     sec = _section_or_404(definition, section_id)
     if request.method == "GET":
-        return _render_section(response, definition, sec, load_answers(response))
+        return _render_section(response, definition, sec, answers_of(response))
     if not is_editable(response):
         flash(_("This response is locked against edits; nothing was saved."), "error")
         return redirect(url_for(".section", response_id=response.id, section_id=sec.id))
@@ -237,7 +236,7 @@ def section(response_id: int, section_id: str):
             flash(_("Someone else saved some of these answers while you were editing. "
                     "Choose which value to keep."), "warning")
         form = section_form_class(definition, sec, _lang())(formdata=request.form)
-        return _render_section(response, definition, sec, load_answers(response), form=form,
+        return _render_section(response, definition, sec, answers_of(response), form=form,
                                errors=outcome.errors, conflicts=outcome.conflicts,
                                posted=request.form, status=422 if outcome.errors else 409)
     flash(_("Your answers are saved."), "success")
@@ -338,7 +337,7 @@ def history(response_id: int, question_id: str):
 def review(response_id: int):
     response = load_response(response_id)
     definition = definition_for(response)
-    answers = load_answers(response)
+    answers = answers_of(response)
     values = values_of(answers)
     return render_template(
         "answering/review.html", response=response, definition=definition, answers=answers,

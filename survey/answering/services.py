@@ -61,13 +61,6 @@ class PageOutcome:
     answers: dict[str, Answer] = field(default_factory=dict)  # every answer, after the save
 
 
-def load_answers(response: Response) -> dict[str, Answer]:
-    """Every answer of a response with who last changed it (one query, whatever the size)."""
-    rows = db.session.scalars(select(Answer).where(Answer.response_id == response.id)
-                              .options(joinedload(Answer.updated_by)))
-    return {a.question_id: a for a in rows}
-
-
 def _posted_version(data: Mapping[str, Any], question_id: str) -> int | None:
     raw = data.get(question_id + VERSION_SUFFIX)
     if raw is None or not str(raw).strip().isdigit():
@@ -86,7 +79,7 @@ def save_page(response: Response, section: Section, data: Mapping[str, Any], use
     """
     check_editable(response)
     values, evidence, errors = read_section(section, data, only=only)
-    existing = load_answers(response)
+    existing = answers_of(response)
     outcome = PageOutcome(errors=dict(errors), answers=existing)
     take_saved = take_saved or set()
     keep_mine = keep_mine or {}
@@ -198,11 +191,6 @@ def question_history(response: Response, question_id: str) -> list[HistoryEntry]
                                 old.get("value"), new.get("value"), old.get("evidence"),
                                 new.get("evidence")))
     return out
-
-
-def carried_questions(definition: Definition, answers: Mapping[str, Answer]) -> list[str]:
-    return [q.id for q in definition.questions
-            if q.id in answers and answers[q.id].carried_over]
 
 
 def country_responses(user: User) -> list[tuple[Response, Definition, dict[str, SectionProgress]]]:

@@ -16,6 +16,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -38,6 +39,11 @@ from .forms import ExportForm
 from .services import FORMATS, build_export, run_in_background, start_job, subregions
 
 bp = Blueprint("downloads", __name__, url_prefix="/exports")
+
+
+def _language() -> str:
+    """The language of the person asking: labels in the file are in it."""
+    return str(get_locale() or "en")
 
 
 def _rounds() -> list[Round]:
@@ -75,7 +81,7 @@ def index():
     if form is not None and form.validate_on_submit():
         params = {"kind": "regional", "round": form.round_id.data,
                   "subregion": form.subregion.data or None, "status": form.status.data,
-                  "format": form.format.data}
+                  "format": form.format.data, "language": _language()}
         job = start_job(current_user, params)
         record("export.request", "export_job", user=current_user, entity_id=job.id,
                round_id=form.round_id.data, new=params)
@@ -146,8 +152,8 @@ def country_workbook(iso3: str, round_id: int):
     if not can_export_country(current_user, country.id):
         abort(403)
     with commit_or_explain() as outcome:
-        result = build_export({"kind": "country", "round": found.id, "country": country.iso3},
-                              current_user.display_name)
+        result = build_export({"kind": "country", "round": found.id, "country": country.iso3,
+                               "language": _language()}, current_user.display_name)
         record("export.country", "country", user=current_user, entity_id=country.id,
                round_id=found.id, country_id=country.id)
     if outcome.broken:

@@ -129,7 +129,7 @@ def _slug(text: str) -> str:
 def build_export(params: dict[str, Any], generated_by: str,
                  progress: Callable[[int], None] | None = None) -> ExportFile:
     """Build the file ``params`` describe: kind (regional|country), round, subregion, status,
-    country (ISO3) and format (xlsx|csv|csv-bom|zip)."""
+    country (ISO3), format (xlsx|csv|csv-bom|zip) and language (of the person asking)."""
     allow_long_statements(db.session)  # a large export may read for longer than a page
     kind = params.get("kind", "regional")
     fmt = params.get("format", "xlsx")
@@ -149,7 +149,7 @@ def build_export(params: dict[str, Any], generated_by: str,
         # The country's own workbook shows its answers whatever their status, labelled.
         status = "approved" if response_status is ResponseStatus.APPROVED else "all"
         data = export_input(rounds, status_filter=status, country=country,
-                            generated_by=generated_by)
+                            generated_by=generated_by, language=params.get("language"))
         if fmt != "xlsx":
             raise SurveyError("the country export is a workbook (format xlsx)")
         content = build_country_workbook(data, progress)
@@ -158,7 +158,7 @@ def build_export(params: dict[str, Any], generated_by: str,
         raise SurveyError(f"unknown export '{kind}'")
     status = parse_status_filter(params.get("status"))
     data = export_input(rounds, status_filter=status, subregion=params.get("subregion") or None,
-                        generated_by=generated_by)
+                        generated_by=generated_by, language=params.get("language"))
     where = _slug(data.meta.subregion) if data.meta.subregion else "all"
     stem = f"regional-{round_slug}-{where}-{status}"
     if fmt == "xlsx":

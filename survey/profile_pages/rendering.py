@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import render_template
+from flask_babel import get_locale
 from markupsafe import Markup
 
 from profiles import score_chart_svg
@@ -15,8 +16,9 @@ from . import services as profile_service
 
 def render_profile(round_: Round, country: Country, *, template: str = "profile_pages/show.html",
                    **extra) -> str:
-    """The profile page as HTML (also used by the CLI for a self-contained file)."""
-    profile = profile_service.profile_for(round_, country)
+    """The profile page as HTML (also used by the CLI for a self-contained file), in the
+    language of the person asking (the request's locale)."""
+    profile = profile_service.profile_for(round_, country, language=str(get_locale() or "en"))
     chart = Markup(score_chart_svg(profile))  # noqa: S704 - every text inside is escaped
     return render_template(template, profile=profile, chart=chart, round=round_,
                            country=country, **extra)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -68,7 +69,7 @@ SORTS = ("country", "subregion")
 @roles_required(*STAFF)
 def overview(round_id: int):
     round_ = require_round(db.session.get(Round, round_id))
-    definition, table = profile_service.regional_scores(round_)
+    definition, table = profile_service.regional_scores(round_, language=str(get_locale() or "en"))
     keys = [p.id for p in definition.pillars] + [OVERALL]
     sort = request.args.get("sort", "country")
     if sort not in keys and sort not in SORTS:

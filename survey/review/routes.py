@@ -7,7 +7,6 @@ import re
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask import Response as HttpResponse
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from ..access import (
     STAFF,
@@ -18,6 +17,7 @@ from ..access import (
     roles_required,
 )
 from ..answering.responses import answers_of
+from ..answering.services import previous_response
 from ..extensions import db
 from ..models import Answer, Response, ResponseStatus, ReviewComment, Role, Round, utcnow
 from ..paging import paginate
@@ -78,8 +78,7 @@ def show(response_id: int):
     previous: dict[str, Answer] = {}
     previous_definition = None
     if previous_round is not None:
-        prior = db.session.scalar(select(Response).where(Response.round_id == previous_round.id,
-                                                         Response.country_id == response.country_id))
+        prior = previous_response(response)
         if prior is not None:
             previous = answers_of(prior)
             previous_definition = definition_of(previous_round.questionnaire)

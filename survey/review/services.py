@@ -14,12 +14,11 @@ from sqlalchemy.orm import selectinload
 
 from questionnaires import overall_progress, progress
 
-from ..answering.responses import transition
+from ..answering.responses import answer_values, transition
 from ..audit import record
 from ..extensions import db
 from ..limits import Limit, hit
 from ..models import (
-    Answer,
     Country,
     Notification,
     Response,
@@ -83,12 +82,7 @@ def tracker(round_: Round, *, subregion: str | None = None,
     if status is not None:
         pairs = [(r, c) for r, c in pairs if r.status is status]
     response_ids = [r.id for r, _ in pairs]
-    values: dict[int, dict] = {rid: {} for rid in response_ids}
-    if response_ids:
-        for rid, qid, value in db.session.execute(
-                select(Answer.response_id, Answer.question_id, Answer.value)
-                .where(Answer.response_id.in_(response_ids))):
-            values[rid][qid] = value
+    values = answer_values(response_ids)
     focal: dict[int, list[User]] = {}
     for user in db.session.scalars(select(User).where(
             User.role == Role.FOCAL_POINT, User.active.is_(True),

@@ -7,9 +7,9 @@ import smtplib
 import pytest
 from sqlalchemy import select
 
-from survey.accounts.invitations import token_hash
 from survey.extensions import db
 from survey.models import AccountToken, AuditEvent, OutboxMessage, Role, User
+from survey.security import token_hash
 from tests.conftest import login_as
 
 LINK = re.compile(r"http://localhost(/(?:invitation|reset-password)/[\w-]+)")

@@ -214,3 +214,34 @@ def test_old_finished_jobs_are_dropped(world, make_user):
     db.session.expire_all()
     assert db.session.get(ExportJob, old_id) is None
     assert db.session.get(ExportJob, recent_id) is not None
+
+
+def test_a_workbook_speaks_the_language_of_the_person_who_asks(seeded, make_user, client):
+    """The language argument of the frames and builders is set from the person's language
+    at the request's edge: a French-speaking focal point gets the French question text."""
+    import yaml
+
+    from questionnaires import bundled_definition_paths, parse_definition
+    from survey.questionnaire_versions import register_definition
+    from survey.rounds import open_round
+
+    raw = yaml.safe_load(bundled_definition_paths()[0].read_text(encoding="utf-8"))
+    raw["version"] = 99
+    raw["sections"][0]["questions"][0]["label"]["fr"] = "Quel ministère a coordonné la réponse ?"
+    version, _created = register_definition(parse_definition(raw, source="test"), source="uploaded")
+    round_ = open_round("Bilingual round", version.key)
+    db.session.commit()
+    question = raw["sections"][0]["questions"][0]["id"]
+
+    def codebook_label(user) -> str:
+        login_as(client, user)
+        reply = client.get(f"/exports/country/THA/{round_.id}.xlsx")
+        assert reply.status_code == 200
+        rows = table(load(reply.data)["Codebook"], "Codebook")
+        return next(r["Question"] for r in rows if r["Question id"] == question)
+
+    english, french = make_user(), make_user()
+    french.language = "fr"
+    db.session.commit()
+    assert codebook_label(french) == "Quel ministère a coordonné la réponse ?"
+    assert codebook_label(english) == raw["sections"][0]["questions"][0]["label"]["en"]
