@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..access import STAFF
+from ..answering.responses import is_editable
+from ..answering.services import country_responses
 from ..extensions import db
 from ..models import Country, Response, Role
 from ..rounds import latest_rounds
@@ -18,9 +21,9 @@ bp = Blueprint("home", __name__)
 @login_required
 def index():
     if current_user.role is Role.FOCAL_POINT:
-        from ..answering.routes import home as focal_point_home
-
-        return focal_point_home()  # their own country's questionnaires, per round
+        # Their own country's questionnaires, per round: the same page as /my-country.
+        return render_template("answering/home.html", rows=country_responses(current_user),
+                               lang=str(get_locale() or "en"), editable=is_editable)
     rounds = latest_rounds()
     query = (select(Response, Country).join(Country, Response.country_id == Country.id)
              .where(Response.round_id.in_([r.id for r in rounds]))
