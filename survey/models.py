@@ -328,7 +328,7 @@ class FormStash(db.Model):
     """A form posted after its session expired, kept until its author logs in again.
 
     Only kept when the post carried a valid resume token of the page it came from
-    (see ``survey.auth``); limited per user in size and number, and expiring.
+    (see ``survey.accounts.resume``); limited per user in size and number, and expiring.
     """
 
     __tablename__ = "form_stashes"

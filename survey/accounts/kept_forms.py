@@ -1,6 +1,6 @@
 """Forms kept for their author after the session expired, in the database.
 
-Only ``survey.auth`` puts a form here, and only for a post that proved where it came
+Only ``accounts.resume`` puts a form here, and only for a post that proved where it came
 from (a valid resume token of the page, same origin). Each person may keep a limited
 number of forms per lifetime (counted atomically by ``survey.limits``), each form and
 all of a person's forms together have a size limit, and a form expires. A newer post
