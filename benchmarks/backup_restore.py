@@ -18,9 +18,9 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from survey import create_app
+from survey.backup import restore_backup, write_backup
+from survey.demo import seed_demo
 from survey.extensions import db
-from survey.services.backup import restore_backup, write_backup
-from survey.services.demo import seed_demo
 
 
 def migrated_app(url: str):

@@ -29,11 +29,11 @@ from flask_migrate import upgrade
 from sqlalchemy import event, insert, select
 
 from survey import create_app
+from survey.accounts.sessions import SESSION_KEY, start_session
+from survey.demo import CURRENT_ROUND, seed_demo
 from survey.extensions import db
 from survey.models import Country, Response, ReviewComment, Round, User
-from survey.services.demo import CURRENT_ROUND, seed_demo
-from survey.services.questionnaires import definition_of
-from survey.services.sessions import SESSION_KEY, start_session
+from survey.questionnaire_versions import definition_of
 
 COMMENTS = 10_000
 

@@ -53,10 +53,10 @@ def build_database(db_path: str, members: int, rounds: int) -> None:
     from sqlalchemy import insert, select
 
     from questionnaires import relevance
+    from survey.demo import demo_value
     from survey.extensions import db
     from survey.models import Answer, Country, Response, ResponseStatus, Round, RoundState
-    from survey.services.demo import demo_value
-    from survey.services.questionnaires import definition_of, seed_bundled
+    from survey.questionnaire_versions import definition_of, seed_bundled
 
     app = _app(db_path)
     with app.app_context():
@@ -122,9 +122,9 @@ def measure(db_path: str, mode: str, cells_file: str) -> dict:
     """Run inside a fresh process; returns seconds and memory."""
     from sqlalchemy import select
 
+    from survey.downloads.services import build_export
     from survey.extensions import db
     from survey.models import Round
-    from survey.services.exports import build_export  # noqa: F401 - import cost outside timing
 
     app = _app(db_path)
     with app.app_context():
@@ -137,7 +137,7 @@ def measure(db_path: str, mode: str, cells_file: str) -> dict:
             start, cpu = time.perf_counter(), time.process_time()
             size = bare_write(sheets)
         else:
-            from survey.services.exports import build_export
+            from survey.downloads.services import build_export
 
             params = {"kind": "regional", "status": "approved", "format": "xlsx"}
             if mode == "real":

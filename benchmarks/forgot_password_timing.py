@@ -133,8 +133,8 @@ def run(folder: Path, rounds: int, smtp_port: int | None) -> None:
     app = create_app(config)
     with app.app_context():
         upgrade()
-        from survey.services.members import seed_members
-        from survey.services.users import create_user
+        from survey.accounts.users import create_user
+        from survey.members import seed_members
 
         seed_members()
         for i in range(rounds + 10):

@@ -80,7 +80,7 @@ from sqlalchemy import select
 from survey import create_app
 from survey.extensions import db
 from survey.models import Country, Response, Round
-from survey.services.users import create_user
+from survey.accounts.users import create_user
 app = create_app()
 with app.app_context():
     current = db.session.scalar(select(Round).where(Round.name == "2026 capability survey"))

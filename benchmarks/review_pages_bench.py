@@ -17,10 +17,10 @@ from flask_migrate import upgrade
 from sqlalchemy import event, select
 
 from survey import create_app
+from survey.accounts.sessions import SESSION_KEY, start_session
+from survey.demo import CURRENT_ROUND, seed_demo
 from survey.extensions import db
 from survey.models import Country, Response, Round, User
-from survey.services.demo import CURRENT_ROUND, seed_demo
-from survey.services.sessions import SESSION_KEY, start_session
 
 
 def main() -> None:

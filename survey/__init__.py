@@ -39,35 +39,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_request_guard(app)  # before the blueprints: their <int:...> ids use its converter
 
-    from . import (
-        accounts,
-        admin,
-        answering,
-        auth,
-        health,
-        home,
-        profile_views,
-        questionnaire_views,
-        review,
-    )
+    from . import health
+    from .accounts.routes import bp as accounts_bp
+    from .admin.routes import bp as admin_bp
+    from .answering.routes import bp as answering_bp
+    from .api.routes import bp as api_bp
+    from .downloads.routes import bp as downloads_bp
+    from .home.routes import bp as home_bp
+    from .profile_pages.routes import bp as profile_pages_bp
+    from .review.routes import bp as review_bp
     from .security import init_security
 
-    app.register_blueprint(health.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(home.bp)
-    app.register_blueprint(questionnaire_views.bp)
-    app.register_blueprint(answering.bp)
-    app.register_blueprint(accounts.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(review.bp)
-    app.register_blueprint(profile_views.bp)
+    for blueprint in (health.bp, accounts_bp, home_bp, answering_bp, admin_bp, review_bp,
+                      profile_pages_bp, downloads_bp, api_bp):
+        app.register_blueprint(blueprint)
     init_security(app)
-
-    from . import account_tokens, analyst, api
-
-    app.register_blueprint(analyst.bp)
-    app.register_blueprint(account_tokens.bp)
-    app.register_blueprint(api.bp)
 
     from .templating import register_template_helpers
 

@@ -20,7 +20,7 @@ from questionnaires import DefinitionError, definition_report, load_definition
 
 from .extensions import db
 from .models import Response
-from .services import SurveyError
+from .rules import SurveyError
 
 
 def _create_app():
@@ -77,8 +77,8 @@ def init_db() -> None:
 @service_command
 def seed() -> None:
     """Load the member states and territories and the bundled questionnaires (idempotent)."""
-    from .services.members import seed_members
-    from .services.questionnaires import seed_bundled
+    from .members import seed_members
+    from .questionnaire_versions import seed_bundled
 
     added, updated = seed_members()
     click.echo(f"Members: {added} added, {updated} updated.")
@@ -91,8 +91,8 @@ def seed() -> None:
 @service_command
 def seed_demo() -> None:
     """Load a demo round with answers and one demo account per role; print the logins."""
-    from .services.demo import CURRENT_ROUND
-    from .services.demo import seed_demo as load
+    from .demo import CURRENT_ROUND
+    from .demo import seed_demo as load
 
     logins = load()
     click.echo(f"Demo round '{CURRENT_ROUND}' is loaded. Demo logins (demo data only):")
@@ -113,8 +113,8 @@ def seed_demo() -> None:
 def create_user(email: str, role: str, country: str | None, name: str | None,
                 password_stdin: bool) -> None:
     """Create an account. Without --password-stdin a strong password is printed once."""
-    from .services.users import create_user as create
-    from .services.users import generate_password
+    from .accounts.users import create_user as create
+    from .accounts.users import generate_password
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -136,7 +136,7 @@ def create_user(email: str, role: str, country: str | None, name: str | None,
 @service_command
 def open_round(name: str, questionnaire: str, closes: str | None) -> None:
     """Open a survey round on a questionnaire version, with a response per member."""
-    from .services.rounds import open_round as open_
+    from .rounds import open_round as open_
 
     closes_on = None
     if closes:
@@ -161,7 +161,7 @@ def questionnaire_group() -> None:
 @with_appcontext
 def questionnaire_list() -> None:
     """Stored questionnaire versions and how many rounds use each."""
-    from .services.questionnaires import definition_of, list_versions, rounds_using
+    from .questionnaire_versions import definition_of, list_versions, rounds_using
 
     versions = list_versions()
     if not versions:
@@ -200,7 +200,7 @@ def questionnaire_validate(file: str, strict: bool) -> None:
 @service_command
 def backup(out: str) -> None:
     """Write a consistent backup of every table (a zip of JSON with a manifest)."""
-    from .services.backup import write_backup
+    from .backup import write_backup
 
     manifest = write_backup(out)
     rows = sum(manifest["tables"].values())
@@ -214,7 +214,7 @@ def backup(out: str) -> None:
 @service_command
 def restore(file: str) -> None:
     """Restore a backup into an EMPTY database made with 'survey init-db'."""
-    from .services.backup import restore_backup
+    from .backup import restore_backup
 
     manifest = restore_backup(file)
     rows = sum(manifest["tables"].values())
@@ -231,9 +231,9 @@ def profile(iso3: str, round_name: str, out: str) -> None:
     """Write a country's profile for a round as one self-contained HTML file."""
     from flask import current_app
 
-    from .profile_views import standalone_profile_html
-    from .services.members import country_by_iso3
-    from .services.rounds import round_by_name
+    from .members import country_by_iso3
+    from .profile_pages.rendering import standalone_profile_html
+    from .rounds import round_by_name
 
     round_ = round_by_name(round_name)
     country = country_by_iso3(iso3)
@@ -244,7 +244,7 @@ def profile(iso3: str, round_name: str, out: str) -> None:
     click.echo(f"Wrote the profile of {country.name} for '{round_.name}' to {out} "
                f"({len(html.encode()):,} bytes).")
 def _register_subgroups() -> None:
-    from .export_cli import export_group
+    from .downloads.cli import export_group
 
     cli.add_command(export_group)
 

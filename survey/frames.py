@@ -1,7 +1,8 @@
-"""The seam between the database and the pure rooms: one tidy row per answer.
+"""The seam between the database and the pure rooms: plain frames from rows.
 
-``profiles`` and ``exports`` start from this frame and never touch the database.
-Answers hidden by skip logic are left out: they do not count anywhere.
+``answers_frame`` gives one tidy row per answer, ``members_frame`` one row per member
+response; ``profiles`` and ``exports`` start from these frames and never touch the
+database. Answers hidden by skip logic are left out: they do not count anywhere.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from exports import MEMBER_COLUMNS
 from questionnaires import SPECIAL_CODES, Question, relevance
 
 from .extensions import db
 from .models import Answer, Country, Response, ResponseStatus, Round, User
-from .services.questionnaires import definition_of
+from .questionnaire_versions import definition_of
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +112,27 @@ def answers_frame(round_ids: Iterable[int] | None = None,
             append["updated_by"](editor_name)
     frame = pd.DataFrame(columns, columns=COLUMNS)
     frame["value_number"] = pd.to_numeric(frame["value_number"], errors="coerce")
+    return frame
+
+
+def members_frame(round_ids: list[int], subregion: str | None = None,
+                  country_ids: list[int] | None = None) -> pd.DataFrame:
+    """Every member response of the rounds (any status), as plain data."""
+    query = (select(Round.name, Country.name, Country.iso3, Country.subregion, Response.status,
+                    Response.submitted_at, Response.approved_at, Response.id)
+             .join(Response, Response.round_id == Round.id)
+             .join(Country, Response.country_id == Country.id)
+             .where(Round.id.in_(round_ids))
+             .order_by(Round.id, Country.subregion, Country.name))
+    if subregion:
+        query = query.where(Country.subregion == subregion)
+    if country_ids is not None:
+        query = query.where(Country.id.in_(country_ids))
+    rows = [(r, c, iso, sub, status.value, sa, aa, rid)
+            for r, c, iso, sub, status, sa, aa, rid in db.session.execute(query)]
+    frame = pd.DataFrame(rows, columns=MEMBER_COLUMNS)
+    for col in ("submitted_at", "approved_at"):
+        frame[col] = pd.to_datetime(frame[col])
     return frame
 
 

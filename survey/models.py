@@ -68,6 +68,17 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
                 values_callable=lambda e: [m.value for m in e], validate_strings=True)
 
 
+
+# How a status reads on pages and in spreadsheets.
+STATUS_LABELS = {
+    ResponseStatus.NOT_STARTED: "Not started",
+    ResponseStatus.IN_PROGRESS: "In progress",
+    ResponseStatus.SUBMITTED: "Submitted",
+    ResponseStatus.RETURNED: "Returned",
+    ResponseStatus.APPROVED: "Approved",
+}
+
+
 class Country(db.Model):
     __tablename__ = "countries"
 
@@ -317,7 +328,7 @@ class FormStash(db.Model):
     """A form posted after its session expired, kept until its author logs in again.
 
     Only kept when the post carried a valid resume token of the page it came from
-    (see ``survey.auth``); limited per user in size and number, and expiring.
+    (see ``survey.accounts.resume``); limited per user in size and number, and expiring.
     """
 
     __tablename__ = "form_stashes"
@@ -470,7 +481,7 @@ def _answer_value_through_its_type(mapper, connection, target: Answer) -> None:
     state = inspect(target)
     if state.persistent and not state.attrs.value.history.has_changes():
         return  # only the evidence, the version or the editor changed
-    from .services.questionnaires import question_of_response
+    from .questionnaire_versions import question_of_response
 
     question = question_of_response(connection, target.response_id, target.question_id)
     target.value = question.normalise(target.value)

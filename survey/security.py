@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Iterable
 from urllib.parse import unquote, urlsplit
@@ -22,7 +23,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import PRODUCTION, ConfigError
 from .extensions import db, login_manager
-from .services.sessions import SESSION_KEY
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -35,12 +35,18 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
-# Pages with their own template; any other HTTP error uses the generic one.
-ERROR_PAGES = (400, 403, 404, 405, 413, 429, 500)
+
+
+def token_hash(raw: str) -> str:
+    """What is stored of a random secret (session key, one-time link, API token, kept form):
+    its SHA-256, so a copy of the database cannot be used to act as anybody."""
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
 def _personal(req) -> bool:
     """Whether this request came with a logged-in session or an API token (no query needed)."""
+    from .accounts.sessions import SESSION_KEY  # accounts builds on this module
+
     if req.endpoint == "static":
         return False
     return g.get("api_user") is not None or SESSION_KEY in session

@@ -40,7 +40,7 @@ def _prepare(url: str, demo: bool = False) -> None:
     with app.app_context():
         upgrade()
         if demo:
-            from survey.services.demo import seed_demo
+            from survey.demo import seed_demo
 
             seed_demo()
             db.session.commit()
@@ -192,8 +192,8 @@ def runner(app):
 @pytest.fixture
 def seeded(app):
     """Members and the bundled questionnaire."""
-    from survey.services.members import seed_members
-    from survey.services.questionnaires import seed_bundled
+    from survey.members import seed_members
+    from survey.questionnaire_versions import seed_bundled
 
     seed_members()
     seed_bundled()
@@ -207,14 +207,14 @@ def demo(app):
 
     Returns {email: password} of the demo accounts.
     """
-    from survey.services.demo import ACCOUNTS, demo_password
+    from survey.demo import ACCOUNTS, demo_password
 
     return {account.email: demo_password(account.email) for account in ACCOUNTS}
 
 
 @pytest.fixture
 def make_user(seeded):
-    from survey.services.users import create_user
+    from survey.accounts.users import create_user
 
     counter = iter(range(1, 10_000))
 
@@ -238,7 +238,7 @@ def login_as(client: FlaskClient, user) -> None:
         # Requests reuse the test's app context, so Flask-Login's cached user in ``g``
         # would outlive a switch of user within one test: forget it.
         g.pop("_login_user", None)
-    from survey.services.sessions import SESSION_KEY, start_session
+    from survey.accounts.sessions import SESSION_KEY, start_session
 
     key = start_session(user)  # a server-side session, as the login form makes
     db.session.commit()

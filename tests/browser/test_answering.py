@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from survey.extensions import db
 from survey.models import Answer, Response, ResponseStatus
+from tests.survey.answering.test_answering import response_of
 
-from ..survey.test_answering import response_of
 from .conftest import log_in
 
 pytestmark = pytest.mark.browser

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from questionnaires import REGISTRY, parse_definition
 from survey.extensions import db
 from survey.models import Answer, Country, Response
-from survey.services.questionnaires import register_definition
-from survey.services.rounds import open_round
+from survey.questionnaire_versions import register_definition
+from survey.rounds import open_round
 
 from ..survey.test_new_question_type import DEFINITION, Rating
 from .conftest import log_in

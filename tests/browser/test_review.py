@@ -8,10 +8,10 @@ import re
 import pytest
 from sqlalchemy import select
 
+from survey.answering.responses import transition
+from survey.demo import CURRENT_ROUND
 from survey.extensions import db
 from survey.models import Country, Response, ResponseStatus, Round, User
-from survey.services.demo import CURRENT_ROUND
-from survey.services.responses import transition
 
 from .conftest import log_in
 

@@ -15,7 +15,7 @@ import pytest
 
 import exports.workbook
 from exports import build_regional_workbook
-from survey.services.exports import export_input
+from survey.downloads.services import export_input
 
 from .world import FORMULA_EVIDENCE, FORMULA_LAW, NAMES, build_world
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from exports import build_regional_workbook, sheets_zip, tidy_csv
-from survey.services.exports import build_export, export_input
+from survey.downloads.services import build_export, export_input
 
 from .helpers import has_formulas, load, table, table_cells
 from .world import (

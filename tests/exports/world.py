@@ -25,8 +25,8 @@ from sqlalchemy import select
 from questionnaires import parse_definition
 from survey.extensions import db
 from survey.models import Answer, Country, Response, ResponseStatus, Round
-from survey.services.questionnaires import register_definition
-from survey.services.rounds import open_round
+from survey.questionnaire_versions import register_definition
+from survey.rounds import open_round
 
 DEFINITION = """
 code: test-export

@@ -64,15 +64,15 @@ MAX_FIELDS_ALONE = 12
 FULL_ROLES = 3
 # Pages read again after a route changed the database (endpoint, role, which combination of
 # arguments): they show what was written, round-wide, so they must still work and escape it.
-READERS = (("profile_views.profile", "admin", 0), ("profile_views.overview", "admin", 0),
+READERS = (("profile_pages.profile", "admin", 0), ("profile_pages.overview", "admin", 0),
            ("review.tracker", "admin", 0), ("review.show", "admin", 0), ("review.show", "admin", 1),
            ("review.comments", "admin", 0), ("review.comments", "focal_b", 1),
            ("answering.section", "focal_a", 0), ("answering.review", "focal_a", 0),
            ("admin.audit", "admin", 0), ("admin.users", "admin", 0), ("admin.rounds", "admin", 0),
            ("admin.outbox", "admin", 0), ("api.answers", "admin", 0),
-           ("analyst.country_workbook", "focal_a", 0), ("api_tokens.index", "admin", 0))
+           ("downloads.country_workbook", "focal_a", 0), ("accounts.tokens", "admin", 0))
 # Endpoints after which the role's session is gone (logged out or logged in as someone else).
-ENDS_SESSION = frozenset({"auth.logout", "accounts.accept_invitation", "accounts.reset_password"})
+ENDS_SESSION = frozenset({"accounts.logout", "accounts.accept_invitation", "accounts.reset_password"})
 
 Field = tuple[str, str, str]  # (name, input type, default value)
 
@@ -395,8 +395,8 @@ class Runner:
     def _log_in(self, client, role: str) -> None:
         if role == "anonymous":
             return
+        from survey.accounts.sessions import SESSION_KEY, start_session
         from survey.models import User
-        from survey.services.sessions import SESSION_KEY, start_session
 
         with self.app.app_context():
             user = db.session.get(User, self.world.user_ids[role])

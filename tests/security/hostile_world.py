@@ -68,13 +68,13 @@ class World:
 
 def build_world() -> World:
     """Add what the demo lacks and describe the result (inside an app context)."""
+    from survey.accounts.api_tokens import create_token
+    from survey.accounts.invitations import invite_user, request_password_reset
+    from survey.demo import CURRENT_ROUND, PREVIOUS_ROUND
+    from survey.downloads.services import start_job
     from survey.models import OutboxMessage, QuestionnaireVersion
-    from survey.services.accounts import invite_user, request_password_reset
-    from survey.services.api_tokens import create_token
-    from survey.services.demo import CURRENT_ROUND, PREVIOUS_ROUND
-    from survey.services.exports import start_job
-    from survey.services.questionnaires import definition_of
-    from survey.services.review import add_comment
+    from survey.questionnaire_versions import definition_of
+    from survey.review.services import add_comment
 
     users = {role: db.session.scalar(select(User).where(User.email == email))
              for role, email in EMAILS.items()}
@@ -205,8 +205,8 @@ QUERY: dict[str, tuple[str, ...]] = {
     "admin.audit": ("user", "country", "round", "action", "since", "until", "page"),
     "admin.audit_csv": ("user", "country", "round", "action", "since", "until"),
     "admin.outbox": ("page",),
-    "profile_views.overview": ("sort", "dir"),
-    "auth.login": ("next",),
+    "profile_pages.overview": ("sort", "dir"),
+    "accounts.login": ("next",),
     "api.answers": ("country", "subregion", "status", "format", "bom", "limit", "offset"),
     "api.scores": ("country", "subregion", "status"),
     "api.workbook": ("country", "subregion", "status", "format"),
@@ -230,9 +230,9 @@ FIELDS: dict[str, list[tuple[str, str, str]]] = {
     "review.notifications_read": [("id", "hidden", ""), ("link", "hidden", "/")],
     "answering.prefill": [],
     "answering.submit": [],
-    "profile_views.publishable": [("publishable", "hidden", "1")],
-    "auth.logout": [],
-    "api_tokens.revoke": [],
+    "profile_pages.publishable": [("publishable", "hidden", "1")],
+    "accounts.logout": [],
+    "accounts.revoke_token": [],
     "admin.round_state": [],
     "admin.user_action": [],
 }
@@ -282,17 +282,17 @@ WRITERS: dict[str, Policy] = {
     "review.approve": lambda w, role, a: role in REVIEWERS,
     "review.reopen": lambda w, role, a: role in REVIEWERS,
     "review.notifications_read": lambda w, role, a: role in LOGGED_IN,
-    "profile_views.publishable": lambda w, role, a: _own_country(w, role, a.get("iso3")),
-    "analyst.index": lambda w, role, a: role in STAFF,
+    "profile_pages.publishable": lambda w, role, a: _own_country(w, role, a.get("iso3")),
+    "downloads.index": lambda w, role, a: role in STAFF,
     # A country workbook records who downloaded it.
-    "analyst.country_workbook": lambda w, role, a: role in STAFF or _own_country(w, role, a.get("iso3")),
-    "api_tokens.index": lambda w, role, a: role in LOGGED_IN,
-    "api_tokens.revoke": lambda w, role, a: a.get("token_id") == w.token_ids.get(role),
-    "auth.change_password": lambda w, role, a: role in LOGGED_IN,
-    "auth.change_language": lambda w, role, a: role in LOGGED_IN,
-    "auth.logout": lambda w, role, a: role in LOGGED_IN,
+    "downloads.country_workbook": lambda w, role, a: role in STAFF or _own_country(w, role, a.get("iso3")),
+    "accounts.tokens": lambda w, role, a: role in LOGGED_IN,
+    "accounts.revoke_token": lambda w, role, a: a.get("token_id") == w.token_ids.get(role),
+    "accounts.change_password": lambda w, role, a: role in LOGGED_IN,
+    "accounts.change_language": lambda w, role, a: role in LOGGED_IN,
+    "accounts.logout": lambda w, role, a: role in LOGGED_IN,
     # Anyone may try to log in or ask for a reset link; a valid one-time link acts for anyone.
-    "auth.login": lambda w, role, a: True,
+    "accounts.login": lambda w, role, a: True,
     "accounts.forgot_password": lambda w, role, a: True,
     "accounts.accept_invitation": lambda w, role, a: a.get("token") == w.invite_token,
     "accounts.reset_password": lambda w, role, a: a.get("token") == w.reset_token,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from survey.accounts.api_tokens import create_token
 from survey.extensions import db
 from survey.models import User
-from survey.services import SurveyError
-from survey.services.api_tokens import create_token
-from tests.survey.test_answering import response_of
+from survey.rules import SurveyError
+from tests.survey.answering.test_answering import response_of
 
 from .helpers import browser
 
@@ -33,8 +33,8 @@ def test_invitations_refuse_addresses_that_are_not_e_mail(app, demo, address):
 
 
 def test_the_command_line_and_the_service_refuse_them_too(app, demo, runner):
+    from survey.accounts.users import create_user
     from survey.cli import cli
-    from survey.services.users import create_user
 
     result = runner.invoke(cli, ["create-user", HOSTILE, "--role", "analyst"])
     assert result.exit_code != 0 and "not a valid e-mail address" in result.output

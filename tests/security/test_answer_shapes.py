@@ -15,12 +15,12 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from questionnaires import AnswerError
+from survey.accounts.api_tokens import create_token
+from survey.demo import CURRENT_ROUND, PREVIOUS_ROUND
 from survey.extensions import db
 from survey.models import Answer, AuditEvent, Country, Response, Round, User
-from survey.services.api_tokens import create_token
-from survey.services.demo import CURRENT_ROUND, PREVIOUS_ROUND
 from tests.conftest import login_as
-from tests.survey.test_answering import browser_form
+from tests.survey.answering.test_answering import browser_form
 
 MULTIPLE = "inst_agencies"  # a multiple choice in the first section, answered by THA
 
@@ -161,7 +161,7 @@ def test_prefill_carries_cleared_answers_as_no_answer(demo, client):
     old = answer_row(previous, MULTIPLE)
     plant(old.id, "null")
     # KHM has no previous response; THA's current one is started: use a fresh response.
-    from survey.services.answering import prefill_from_previous
+    from survey.answering.services import prefill_from_previous
 
     current = response_of("THA")
     db.session.execute(sa.delete(Answer).where(Answer.response_id == current.id))
@@ -285,7 +285,7 @@ def test_migration_0004_repairs_stored_shapes_and_keeps_the_old_values(demo, cli
 def _tampered_backup(tmp_path, change) -> str:
     import zipfile
 
-    from survey.services.backup import write_backup
+    from survey.backup import write_backup
 
     original, tampered = tmp_path / "backup.zip", tmp_path / "tampered.zip"
     write_backup(original)
@@ -317,7 +317,7 @@ def _empty_database(request, tmp_path) -> str:
 
 
 def test_restore_normalises_answer_values_and_refuses_unreadable_ones(demo, request, tmp_path):
-    from survey.services.backup import BackupError, restore_backup
+    from survey.backup import BackupError, restore_backup
 
     target_id = answer_row(response_of("AUS"), MULTIPLE).id
 

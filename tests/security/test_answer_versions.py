@@ -15,10 +15,10 @@ import contextlib
 import sqlalchemy as sa
 from sqlalchemy import event, select
 
+from survey.answering.responses import save_answer
+from survey.demo import CURRENT_ROUND
 from survey.extensions import db
 from survey.models import Answer, Country, Response, Round, User
-from survey.services.demo import CURRENT_ROUND
-from survey.services.responses import save_answer
 from tests.conftest import login_as
 
 

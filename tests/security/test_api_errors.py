@@ -16,11 +16,11 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.exceptions import TooManyRequests
 
+from survey.accounts.api_tokens import create_token
+from survey.demo import CURRENT_ROUND
 from survey.extensions import db
 from survey.models import User
-from survey.services.api_tokens import create_token
-from survey.services.demo import CURRENT_ROUND
-from survey.services.rounds import round_by_name
+from survey.rounds import round_by_name
 
 
 def _bearer(email: str) -> dict:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from survey.accounts.api_tokens import create_token
+from survey.demo import CURRENT_ROUND
 from survey.extensions import db
 from survey.models import User
-from survey.services.api_tokens import create_token
-from survey.services.demo import CURRENT_ROUND
-from survey.services.rounds import create_draft_round, round_by_name
+from survey.rounds import create_draft_round, round_by_name
 from tests.conftest import login_as
 
 DRAFT = "2027 capability survey (draft)"

@@ -14,9 +14,9 @@ from sqlalchemy import event, func, insert, select
 
 from survey.extensions import db
 from survey.models import ReviewComment
-from survey.services.review import REPLIES_PER_PAGE, REPLIES_SHOWN, THREADS_BESIDE_QUESTION, THREADS_PER_PAGE
+from survey.review.services import REPLIES_PER_PAGE, REPLIES_SHOWN, THREADS_BESIDE_QUESTION, THREADS_PER_PAGE
 from tests.conftest import login_as
-from tests.survey.review_helpers import response_of, user
+from tests.survey.review.review_helpers import response_of, user
 
 pytestmark = pytest.mark.security
 
@@ -50,7 +50,7 @@ def test_a_person_over_the_limit_is_told_and_keeps_the_text(app, client, demo):
     page = refused.get_data(as_text=True)
     assert refused.status_code == 429
     assert int(refused.headers["Retry-After"]) > 0
-    assert "you have sent 3 comments in a short time" in page and "UTC" in page
+    assert "You have sent 3 comments in a short time" in page and "UTC" in page
     # The form is shown again with what was typed, escaped, ready to send later.
     assert re.search(r'<textarea id="again-body" name="body"[^>]*>Please cite &lt;the&gt; article\n'
                      r'and the year.</textarea>', page)
@@ -111,7 +111,7 @@ def test_resolving_threads_is_limited_too(app, client, demo):
         assert client.post(f"/comments/{root.id}/resolve", data={"resolved": resolved}).status_code == 302
     page = client.post(f"/comments/{root.id}/resolve", data={"resolved": "1"},
                        follow_redirects=True).get_data(as_text=True)
-    assert "Not done: you have resolved or reopened 2 threads in a short time" in page
+    assert "You have resolved or reopened 2 threads in a short time" in page
     db.session.refresh(root)
     assert root.resolved_at is None
 

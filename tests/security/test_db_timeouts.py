@@ -23,9 +23,9 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from survey import create_app
+from survey.accounts.sessions import SESSION_KEY
 from survey.config import load_config
 from survey.extensions import db
-from survey.services.sessions import SESSION_KEY
 from tests.conftest import TEST_SECRET, _prepare
 
 HANG = 20.0  # seconds: far beyond the 2-second timeouts configured below
@@ -186,9 +186,9 @@ def test_backup_restore_migrations_and_exports_raise_their_limit(postgres_app, p
     """Each long operation sends SET LOCAL statement_timeout with the long limit."""
     from flask_migrate import upgrade
 
-    from survey.services.backup import restore_backup, write_backup
-    from survey.services.demo import seed_demo
-    from survey.services.exports import build_export
+    from survey.backup import restore_backup, write_backup
+    from survey.demo import seed_demo
+    from survey.downloads.services import build_export
 
     seed_demo()
     db.session.commit()

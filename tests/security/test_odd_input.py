@@ -9,12 +9,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from survey.accounts.api_tokens import create_token
 from survey.extensions import db
+from survey.mail import send_mail
 from survey.models import OutboxMessage, RateLimitCounter, ReviewComment
-from survey.services.api_tokens import create_token
-from survey.services.mail import send_mail
 from tests.conftest import login_as
-from tests.survey.review_helpers import response_of, round_named, user
+from tests.survey.review.review_helpers import response_of, round_named, user
 
 pytestmark = pytest.mark.security
 

@@ -13,10 +13,10 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from sqlalchemy import select
 
+from survey.demo import CURRENT_ROUND
 from survey.extensions import db
 from survey.models import Country, Response, Round, User
 from survey.security import safe_next_url
-from survey.services.demo import CURRENT_ROUND
 from tests.conftest import login_as
 
 HOSTILE = [
@@ -109,3 +109,20 @@ def test_every_hostile_target_after_login_stays_on_this_site(demo, client):
         assert browser_host(location) == "localhost", (repr(target), location)
         if target == "/responses/1/review":
             assert location == target
+
+
+def test_every_hostile_link_from_a_notification_stays_on_this_site(demo, client):
+    """Marking a notification read follows its link only through the same one check: the
+    old test (a leading "/" but not "//") let "/\\evil.example" through."""
+    login_as(client, _user("focal.tha@example.org"))
+    for target in HOSTILE:
+        if target is None:
+            continue
+        reply = client.post("/notifications/read", data={"link": target})
+        assert reply.status_code in (302, 400), repr(target)
+        if reply.status_code == 302:
+            assert browser_host(reply.headers["Location"]) == "localhost", repr(target)
+    assert client.post("/notifications/read", data={"link": "/\\evil.example"}
+                       ).headers["Location"] == "/notifications"
+    assert client.post("/notifications/read", data={"link": "/responses/1/comments"}
+                       ).headers["Location"] == "/responses/1/comments"

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from survey.extensions import db
-from tests.survey.test_answering import browser_form, response_of, section_url, user
+from tests.survey.answering.test_answering import browser_form, response_of, section_url, user
 
 from .helpers import (
     CROSS_SITE,
@@ -68,14 +68,14 @@ def test_a_cross_site_form_changes_nothing_and_logs_nobody_out(app, demo):
 
 
 def _token_from_page(client, response, section="legal") -> str:
-    from survey.auth import RESUME_FIELD
+    from survey.accounts.resume import RESUME_FIELD
 
     html = client.get(section_url(response, section)).get_data(as_text=True)
     return browser_form(html)[RESUME_FIELD]
 
 
 def _resume_token(email: str, response_id: int) -> str:
-    from survey.auth import resume_token
+    from survey.accounts.resume import resume_token
 
     return resume_token(user(email), response_id)
 
@@ -86,7 +86,7 @@ def _resume_token(email: str, response_id: int) -> str:
     "no origin or referer", "null origin", "referer of another site", "expired token",
 ])
 def test_nothing_is_kept_without_proof(app, demo, case, monkeypatch):
-    from survey.auth import RESUME_FIELD
+    from survey.accounts.resume import RESUME_FIELD
 
     tha, fji = response_of("THA"), response_of("FJI")
     before = answer_of(tha, "leg_tip_offence")
@@ -181,7 +181,7 @@ def test_replaying_a_partial_form_leaves_unposted_checkboxes_alone(app, demo):
     predicates = answer_of(tha, "leg_ml_predicates")
     assert predicates and predicates[0], "the demo's Thailand answers this multiple choice"
     client = browser(app, THA_FOCAL, demo[THA_FOCAL])
-    from survey.auth import RESUME_FIELD
+    from survey.accounts.resume import RESUME_FIELD
 
     html = client.get(section_url(tha, "legal")).get_data(as_text=True)
     page = browser_form(html)
@@ -197,7 +197,7 @@ def test_replaying_a_partial_form_leaves_unposted_checkboxes_alone(app, demo):
 
 
 def test_kept_forms_are_limited_per_person_in_size_and_number(app, demo):
-    from survey.auth import RESUME_FIELD
+    from survey.accounts.resume import RESUME_FIELD
     from survey.models import FormStash
 
     tha = response_of("THA")

@@ -8,10 +8,10 @@ import pytest
 import sqlalchemy as sa
 
 from survey import create_app
+from survey.backup import BackupError, restore_backup, write_backup
 from survey.cli import cli
 from survey.extensions import db
 from survey.models import AuditEvent, User
-from survey.services.backup import BackupError, restore_backup, write_backup
 from tests.conftest import TEST_SECRET, _prepare
 
 

@@ -1,5 +1,6 @@
 """Every verb of the `survey` command line, with its errors (one line, non-zero exit)."""
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -8,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from survey.accounts.users import verify_password
 from survey.cli import cli
 from survey.extensions import db
 from survey.models import Country, QuestionnaireVersion, Response, Role, Round, RoundState, User
-from survey.services.users import verify_password
 from tests.survey.test_migrations import head_revision
 
 SURVEY = str(Path(sys.executable).parent / "survey")
@@ -113,6 +114,23 @@ def test_open_round_creates_a_response_per_member(seeded, runner):
     round_ = db.session.scalar(select(Round))
     assert round_.state is RoundState.OPEN and round_.closes_on.isoformat() == "2099-03-31"
     assert db.session.scalar(select(func.count(Response.id))) == 45
+
+
+def test_open_round_takes_the_same_two_steps_as_the_pages(seeded, runner):
+    """The command line creates the draft and opens it, as an administrator does: a draft
+    waiting in preparation is never taken as the new round's previous round."""
+    from survey.models import AuditEvent
+    from survey.rounds import create_draft_round
+
+    run(runner, "open-round", "2026 round", "--questionnaire", "ftm-capability")
+    create_draft_round("2028 round (draft)", "ftm-capability", opens=dt.date(2099, 1, 1))
+    db.session.commit()
+    run(runner, "open-round", "2027 round", "--questionnaire", "ftm-capability")
+    new = db.session.scalar(select(Round).where(Round.name == "2027 round"))
+    assert new.previous_round.name == "2026 round"
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.round_id == new.id)
+                                 .order_by(AuditEvent.id)).all()
+    assert actions == ["round.create", "round.open"]
 
 
 @pytest.mark.parametrize("args, message", [

@@ -3,12 +3,12 @@
 from sqlalchemy import func, select
 
 from questionnaires import relevance
+from survey.demo import CURRENT_ROUND
 from survey.extensions import db
 from survey.frames import COLUMNS, answers_frame
 from survey.models import Answer, Response, ResponseStatus, StatusChange
-from survey.services.demo import CURRENT_ROUND
-from survey.services.questionnaires import definition_of
-from survey.services.rounds import round_by_name
+from survey.questionnaire_versions import definition_of
+from survey.rounds import round_by_name
 
 
 def test_demo_round_has_countries_in_every_state(demo):
@@ -61,3 +61,16 @@ def test_answers_hidden_by_skip_logic_are_left_out(demo):
     frame = answers_frame(round_ids=[round_.id])
     mine = frame[frame["response_id"] == response.id]
     assert question.id not in set(mine["question_id"])
+
+
+def test_members_frame_lists_every_member_response_from_the_same_seam(demo):
+    from exports import MEMBER_COLUMNS
+    from survey.frames import members_frame
+
+    round_ = round_by_name(CURRENT_ROUND)
+    frame = members_frame([round_.id])
+    assert list(frame.columns) == MEMBER_COLUMNS
+    assert len(frame) == 45 and frame["iso3"].is_unique
+    assert (frame["status"] == "approved").sum() == 5
+    pacific = members_frame([round_.id], subregion="Pacific")
+    assert 0 < len(pacific) < 45 and set(pacific["subregion"]) == {"Pacific"}

@@ -6,7 +6,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
 from survey.extensions import db
 from survey.models import Answer, AuditEvent, Country, QuestionnaireVersion, Response, Role, Round, User
-from survey.services.rounds import open_round
+from survey.rounds import open_round
 
 
 @pytest.fixture
@@ -71,10 +71,10 @@ def test_closing_date_cannot_precede_opening(round_):
 
 def test_audit_trail_is_append_only_in_the_database(round_):
     event = db.session.scalars(select(AuditEvent)).first()
-    assert event.action == "round.open"
+    assert event.action == "round.create"
     _fails("UPDATE audit_events SET action = 'forged'", error=(DBAPIError, StatementError))
     _fails("DELETE FROM audit_events", error=(DBAPIError, StatementError))
-    assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.id == event.id)) == "round.open"
+    assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.id == event.id)) == "round.create"
 
 
 def test_questionnaire_version_cannot_change_once_a_round_uses_it(round_):

@@ -20,15 +20,14 @@ from wtforms.fields.choices import SelectChoice
 
 from questionnaires import REGISTRY, AnswerError, parse_definition
 from questionnaires.types import Note, QuestionType
+from survey.downloads.services import build_export
 from survey.extensions import db
 from survey.models import Answer, Country, Response
-from survey.services.exports import build_export
-from survey.services.questionnaires import register_definition
-from survey.services.rounds import open_round
+from survey.questionnaire_versions import register_definition
+from survey.rounds import open_round
 from tests.conftest import login_as
 from tests.exports.helpers import load, table
-
-from .test_answering import browser_form, hidden
+from tests.survey.answering.test_answering import browser_form, hidden
 
 
 class Rating(QuestionType):

@@ -1,6 +1,6 @@
 """Log in and out, and the first page: the open round and the members' status."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from survey.extensions import db
 from survey.models import AuditEvent
@@ -79,7 +79,7 @@ def test_focal_point_sees_only_their_own_country(client, demo, make_user):
 
 def test_questionnaire_of_the_round_is_shown_with_help(client, demo, make_user):
     login_as(client, make_user("focal_point", country="THA"))
-    from survey.services.rounds import round_by_name
+    from survey.rounds import round_by_name
 
     round_ = round_by_name("2026 capability survey")
     page = client.get(f"/rounds/{round_.id}/questionnaire").get_data(as_text=True)
@@ -100,7 +100,7 @@ def test_language_follows_the_user_setting_then_the_browser(client, make_user):
 
 def test_a_draft_round_questionnaire_is_for_administrators_only(client, seeded, make_user):
     from survey.models import RoundState
-    from survey.services.rounds import open_round
+    from survey.rounds import open_round
 
     draft = open_round("Draft round", "ftm-capability")
     draft.state = RoundState.DRAFT
@@ -109,3 +109,47 @@ def test_a_draft_round_questionnaire_is_for_administrators_only(client, seeded, 
     assert client.get(f"/rounds/{draft.id}/questionnaire").status_code == 404
     login_as(client, make_user("admin"))
     assert client.get(f"/rounds/{draft.id}/questionnaire").status_code == 200
+
+
+def test_a_broken_rule_reads_the_same_on_every_page(app):
+    """One helper turns a broken business rule into the page's message: the rule's line with
+    a capital and a full stop, nothing written, and beside the field when one is named."""
+    from flask_wtf import FlaskForm
+    from wtforms import StringField
+
+    from survey.models import OutboxMessage
+    from survey.rules import SurveyError, commit_or_explain, rule_message
+
+    assert rule_message(SurveyError("a round needs a name")) == "A round needs a name."
+    assert rule_message(SurveyError("Done already.")) == "Done already."
+
+    with app.test_request_context("/", method="POST"):
+        with commit_or_explain() as outcome:
+            db.session.add(OutboxMessage(to_addr="a@example.org", subject="s", body="b"))
+            db.session.flush()
+            raise SurveyError("the round is closed; it cannot close now")
+        assert outcome.message == "The round is closed; it cannot close now."
+        from flask import get_flashed_messages, session
+
+        assert get_flashed_messages(with_categories=True) == [
+            ("error", "The round is closed; it cannot close now.")]
+        assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0  # rolled back
+
+        class NameForm(FlaskForm):
+            class Meta:
+                csrf = False
+
+            name = StringField()
+
+        form = NameForm()
+        form.validate()
+        with commit_or_explain(field=form.name) as outcome:
+            raise SurveyError("a round named 'x' already exists")
+        assert form.name.errors == ["A round named 'x' already exists."]
+        assert "_flashes" not in session  # beside the field, not flashed as well
+
+        with commit_or_explain() as outcome:
+            db.session.add(OutboxMessage(to_addr="a@example.org", subject="s", body="b"))
+        assert outcome.broken is None
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 1  # committed

@@ -29,7 +29,7 @@ def test_templates_need_no_inline_script_or_style():
     saved to disk and opened on its own, never served under the policy, so it inlines
     its styles by design.
     """
-    standalone = {TEMPLATES / "profiles" / "standalone.html"}
+    standalone = {TEMPLATES / "profile_pages" / "standalone.html"}
     for path in sorted(set(TEMPLATES.rglob("*.html")) - standalone):
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"<script(?![^>]*\bsrc=)", text), path

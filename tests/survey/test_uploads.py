@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 from werkzeug.datastructures import FileStorage
 
-from survey.services.uploads import UploadError, check_zip_archive, open_workbook, read_upload
+from survey.uploads import UploadError, check_zip_archive, open_workbook, read_upload
 
 
 def _storage(data: bytes, name: str) -> FileStorage:

@@ -1,0 +1,85 @@
+"""Questionnaire versions: list, check and store an uploaded definition, preview it."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+
+from questionnaires import DefinitionError, build_section_form, parse_definition
+
+from ..audit import record
+from ..extensions import db
+from ..models import QuestionnaireVersion, Round
+from ..questionnaire_versions import definition_of, list_versions, register_definition
+from ..rules import commit_or_explain
+from ..uploads import DEFINITION_EXTENSIONS, MAX_DEFINITION_UPLOAD, read_upload
+from .forms import UploadForm
+from .routes import admin_only, bp
+
+
+def _versions_page(form: UploadForm, problems: list[str] | None = None, status: int = 200):
+    versions = list_versions()
+    used = dict(db.session.execute(select(Round.questionnaire_version_id, func.count(Round.id))
+                                   .group_by(Round.questionnaire_version_id)).all())
+    return render_template("admin/questionnaires.html", versions=versions, used=used, form=form,
+                           problems=problems or [], definitions={v.id: definition_of(v)
+                                                                for v in versions},
+                           limit=MAX_DEFINITION_UPLOAD), status
+
+
+@bp.get("/questionnaires")
+@admin_only
+def questionnaires():
+    return _versions_page(UploadForm())
+
+
+@bp.post("/questionnaires")
+@admin_only
+def upload_questionnaire():
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return _versions_page(form, status=400)
+    storage = form.definition.data
+    try:
+        with commit_or_explain(flash_it=False) as outcome:
+            data = read_upload(storage, MAX_DEFINITION_UPLOAD, DEFINITION_EXTENSIONS)
+            definition = parse_definition(data, source=storage.filename or "upload")
+            version, created = register_definition(definition, source="uploaded",
+                                                    filename=storage.filename,
+                                                    user_id=current_user.id)
+            if created:
+                record("questionnaire.upload", "questionnaire_version", user=current_user,
+                       entity_id=version.id, new={"key": version.key,
+                                                  "filename": storage.filename,
+                                                  "checksum": version.checksum})
+    except DefinitionError as exc:  # every problem of the file, listed by question id
+        db.session.rollback()
+        return _versions_page(form, problems=exc.problems, status=400)
+    if outcome.broken:
+        return _versions_page(form, problems=[outcome.message], status=400)
+    if not created:
+        flash(_("This exact definition is already stored as %(key)s.", key=version.key), "info")
+        return redirect(url_for("admin.questionnaire_preview", version_id=version.id))
+    flash(_("The definition is valid and stored as %(key)s. Check the preview below.",
+            key=version.key), "success")
+    return redirect(url_for("admin.questionnaire_preview", version_id=version.id))
+
+
+class _PreviewForm(FlaskForm):
+    class Meta:
+        csrf = False  # never submitted: the preview is read-only
+
+
+@bp.get("/questionnaires/<int:version_id>")
+@admin_only
+def questionnaire_preview(version_id: int):
+    version = db.get_or_404(QuestionnaireVersion, version_id)
+    definition = definition_of(version)
+    lang = str(get_locale())
+    forms = {s.id: build_section_form(s, lang, base=_PreviewForm)() for s in definition.sections}
+    return render_template("admin/questionnaire_preview.html", version=version,
+                           definition=definition, forms=forms, lang=lang)

@@ -1,0 +1,208 @@
+"""Focal points answering: saving a page of answers, conflicts, prefill and history.
+
+These rules sit on top of ``responses.save_answer`` (one answer, optimistic locking,
+audit). A page save reads every posted question on its own, so a wrong value on one
+question never stops the others from being saved, and a conflict on one answer is
+reported with both values instead of being overwritten.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from questionnaires import AnswerError, Definition, Section, progress, read_section
+from questionnaires.logic import SectionProgress
+
+from ..audit import record
+from ..extensions import db
+from ..models import Answer, AuditEvent, Response, ResponseStatus, Round, User, utcnow
+from ..rules import Conflict, SurveyError
+from .responses import answer_values, answers_of, check_editable, definition_for, save_answer, touch
+
+VERSION_SUFFIX = "__version"
+SEEN_SUFFIX = "__seen"
+CONFIRM_SUFFIX = "__confirm"
+
+
+def digest(value: Any, evidence: str | None) -> str:
+    """A short fingerprint of what a person was shown, sent back with the form.
+
+    With it a page save can tell an answer the person left alone (somebody else's newer
+    value is kept, no conflict) from one they changed (a real conflict).
+    """
+    canonical = json.dumps([value, evidence or None], sort_keys=True, ensure_ascii=False,
+                           separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+@dataclass
+class ConflictInfo:
+    """Someone saved an answer after this person opened it: both values, and who/when."""
+
+    question_id: str
+    saved: Answer | None
+    seen_version: int
+    mine: Any = None
+
+
+@dataclass
+class PageOutcome:
+    saved: list[str] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+    conflicts: dict[str, ConflictInfo] = field(default_factory=dict)
+    answers: dict[str, Answer] = field(default_factory=dict)  # every answer, after the save
+
+
+def _posted_version(data: Mapping[str, Any], question_id: str) -> int | None:
+    raw = data.get(question_id + VERSION_SUFFIX)
+    if raw is None or not str(raw).strip().isdigit():
+        return None
+    return int(str(raw).strip())
+
+
+def save_page(response: Response, section: Section, data: Mapping[str, Any], user: User, *,
+              only: set[str] | None = None, take_saved: set[str] | None = None,
+              keep_mine: Mapping[str, int] | None = None) -> PageOutcome:
+    """Save the posted answers of one section (or only the ``only`` questions).
+
+    ``take_saved`` names questions whose conflict the person settled by taking the saved
+    value (nothing is written); ``keep_mine`` maps question ids to the saved version the
+    person saw and chose to replace.
+    """
+    check_editable(response)
+    values, evidence, errors = read_section(section, data, only=only)
+    existing = answers_of(response)
+    outcome = PageOutcome(errors=dict(errors), answers=existing)
+    take_saved = take_saved or set()
+    keep_mine = keep_mine or {}
+    for q in section.questions:
+        qid = q.id
+        if qid in errors or qid in take_saved or (qid not in values and qid not in evidence):
+            continue
+        answer = existing.get(qid)
+        expected = keep_mine.get(qid, _posted_version(data, qid))
+        value = values.get(qid, answer.value if answer else None)
+        note = evidence.get(qid, ...)
+        changed = answer is None or answer.value != value or (
+            note is not ... and (answer.evidence or None) != note)
+        confirm = changed or (data.get(qid + CONFIRM_SUFFIX) in ("1", "on", "y"))
+        if answer is not None and expected is not None and expected != answer.version:
+            posted_note = answer.evidence if note is ... else note
+            if (not changed or data.get(qid + SEEN_SUFFIX) == digest(value, posted_note)) \
+                    and qid not in keep_mine:
+                continue  # left alone by this person, or the same value: keep the newer one
+        try:
+            result = save_answer(response, qid, value, user, evidence=note,
+                                 expected_version=expected, existing=answer,
+                                 confirm_carried=confirm)
+        except Conflict:
+            outcome.conflicts[qid] = ConflictInfo(qid, answer, expected or 0, value)
+            continue
+        except SurveyError as exc:  # a value the type refuses: keep it beside the field
+            outcome.errors[qid] = str(exc).split(": ", 1)[-1]
+            continue
+        if result.answer is not None:
+            existing[qid] = result.answer
+        if result.changed:
+            outcome.saved.append(qid)
+    return outcome
+
+
+def prefill_from_previous(response: Response, user: User) -> int:
+    """Start a response from the country's answers to the previous round.
+
+    Only for a response nobody has started. Carried answers are marked ``carried_over``
+    until a focal point confirms or changes them. Answers the current questionnaire no
+    longer accepts are left out. Returns how many answers were carried over.
+    """
+    check_editable(response)
+    previous = previous_response(response)
+    if previous is None:
+        raise SurveyError("there is no answer from the previous round to start from")
+    if response.status is not ResponseStatus.NOT_STARTED or answers_of(response):
+        raise SurveyError("this response has already been started; prefill is only offered "
+                          "before the first answer")
+    definition = definition_for(response)
+    now = utcnow()
+    carried = 0
+    for old in answers_of(previous).values():
+        if not definition.has_question(old.question_id):
+            continue
+        try:
+            value = definition.question(old.question_id).normalise(old.value)
+        except AnswerError:
+            continue
+        db.session.add(Answer(response_id=response.id, question_id=old.question_id, value=value,
+                              evidence=old.evidence, carried_over=True, updated_by_id=user.id,
+                              created_at=now, updated_at=now))
+        carried += 1
+    response.prefilled_from_id = previous.id
+    record("response.prefill", "response", user=user, response=response, entity_id=response.id,
+           new={"from_response": previous.id, "answers": carried})
+    touch(response, user)
+    db.session.flush()
+    return carried
+
+
+def previous_response(response: Response) -> Response | None:
+    previous_round = response.round.previous_round_id
+    if previous_round is None:
+        return None
+    return db.session.scalar(select(Response).where(Response.round_id == previous_round,
+                                                    Response.country_id == response.country_id))
+
+
+def can_prefill(response: Response, answers: Mapping[str, Answer]) -> bool:
+    return (response.status is ResponseStatus.NOT_STARTED and not answers
+            and previous_response(response) is not None)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: dt.datetime
+    who: str
+    action: str
+    old_value: Any
+    new_value: Any
+    old_evidence: str | None
+    new_evidence: str | None
+
+
+def question_history(response: Response, question_id: str) -> list[HistoryEntry]:
+    """Every recorded change of one answer, newest first, from the audit trail."""
+    rows = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.response_id == response.id,
+                                 AuditEvent.question_id == question_id,
+                                 AuditEvent.action.in_(("answer.save", "answer.confirm")))
+        .options(selectinload(AuditEvent.user))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
+    out = []
+    for ev in rows:
+        old, new = ev.old_value or {}, ev.new_value or {}
+        out.append(HistoryEntry(ev.at, ev.user.display_name if ev.user else "system", ev.action,
+                                old.get("value"), new.get("value"), old.get("evidence"),
+                                new.get("evidence")))
+    return out
+
+
+def country_responses(user: User) -> list[tuple[Response, Definition, dict[str, SectionProgress]]]:
+    """A focal point's country: each round's response with its questionnaire and progress."""
+    responses = list(db.session.scalars(
+        select(Response).where(Response.country_id == user.country_id)
+        .options(joinedload(Response.round).joinedload(Round.questionnaire),
+                 joinedload(Response.last_activity_by))
+        .join(Round, Response.round_id == Round.id).order_by(Round.id.desc())))
+    values = answer_values(r.id for r in responses)
+    rows = []
+    for response in responses:
+        definition = definition_for(response)
+        rows.append((response, definition, progress(definition, values[response.id])))
+    return rows

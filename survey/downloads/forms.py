@@ -1,0 +1,23 @@
+"""The downloads form: which round, sub-region, responses and file format to prepare."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, SubmitField
+from wtforms.fields.choices import SelectChoice
+
+from exports import STATUS_FILTER_LABELS
+
+from .services import FORMATS
+
+
+class ExportForm(FlaskForm):
+    round_id = SelectField(_l("Round"), coerce=int)
+    subregion = SelectField(_l("Sub-region"))
+    status = RadioField(_l("Responses to include"), default="approved",
+                        choices=[SelectChoice(k, v) for k, v in STATUS_FILTER_LABELS.items()])
+    format = RadioField(_l("Format"), default="xlsx",
+                        choices=[SelectChoice(key, label)
+                                  for key, (label, _m, _e) in FORMATS.items()])
+    submit = SubmitField(_l("Prepare the download"))

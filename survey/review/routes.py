@@ -1,0 +1,247 @@
+"""The working group reviews: round tracker, submission review, comments and decisions."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Response as HttpResponse
+from flask_login import current_user, login_required
+
+from ..access import (
+    STAFF,
+    can_comment,
+    can_review,
+    require_response,
+    require_round,
+    roles_required,
+)
+from ..answering.responses import answers_of
+from ..answering.services import previous_response
+from ..extensions import db
+from ..models import Answer, Response, ResponseStatus, ReviewComment, Role, Round, utcnow
+from ..paging import paginate
+from ..questionnaire_versions import definition_of
+from ..request_guard import record_id
+from ..rules import NotFound, RuleOutcome, commit_or_explain
+from ..security import safe_next_url
+from . import services as review_service
+from .services import WHOLE_SUBMISSION, CommentLimitReached
+from .tracker_workbook import tracker_workbook
+
+bp = Blueprint("review", __name__)
+bp.add_app_template_global(WHOLE_SUBMISSION, "WHOLE_SUBMISSION")
+
+
+@bp.get("/rounds/<int:round_id>/tracker")
+@roles_required(*STAFF)
+def tracker(round_id: int):
+    round_ = require_round(db.session.get(Round, round_id))
+    subregion, status = _filters()
+    data = review_service.tracker(round_, subregion=subregion, status=status)
+    return render_template("review/tracker.html", tracker=data, subregion=subregion,
+                           status=status, can_review=can_review(current_user))
+
+
+@bp.get("/rounds/<int:round_id>/tracker.xlsx")
+@roles_required(*STAFF)
+def tracker_xlsx(round_id: int):
+    round_ = require_round(db.session.get(Round, round_id))
+    subregion, status = _filters()
+    content = tracker_workbook(review_service.tracker(round_, subregion=subregion, status=status))
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", round_.name).strip("-").lower() or "round"
+    return HttpResponse(content, mimetype="application/vnd.openxmlformats-officedocument."
+                        "spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="tracker-{slug}.xlsx"'})
+
+
+def _filters() -> tuple[str | None, ResponseStatus | None]:
+    subregion = request.args.get("subregion") or None
+    try:
+        status = ResponseStatus(request.args["status"]) if request.args.get("status") else None
+    except ValueError:
+        status = None
+    return subregion, status
+
+
+def _response(response_id: int) -> Response:
+    return require_response(db.session.get(Response, response_id))
+
+
+@bp.get("/responses/<int:response_id>/review")
+@roles_required(*STAFF)
+def show(response_id: int):
+    response = _response(response_id)
+    definition = definition_of(response.round.questionnaire)
+    answers = answers_of(response)
+    previous_round = response.round.previous_round
+    previous: dict[str, Answer] = {}
+    previous_definition = None
+    if previous_round is not None:
+        prior = previous_response(response)
+        if prior is not None:
+            previous = answers_of(prior)
+            previous_definition = definition_of(previous_round.questionnaire)
+    return render_template(
+        "review/show.html", response=response, definition=definition, answers=answers,
+        previous=previous, previous_definition=previous_definition, previous_round=previous_round,
+        threads=review_service.threads_of(response), history=review_service.status_history(response),
+        can_review=can_review(current_user), can_comment=can_comment(current_user, response))
+
+
+def _decide(response_id: int, action) -> HttpResponse:
+    response = _response(response_id)
+    with commit_or_explain() as outcome:
+        change = action(response)
+    if outcome.broken:
+        return redirect(url_for("review.show", response_id=response_id))
+    if change is None:
+        flash("Nothing changed: the response already had that status.", "info")
+    else:
+        flash(f"{response.country.name}: the response is now {response.status.value.replace('_', ' ')}.",
+              "success")
+    return redirect(url_for("review.show", response_id=response_id))
+
+
+@bp.post("/responses/<int:response_id>/return")
+@roles_required(Role.REVIEWER, Role.ADMIN)
+def return_(response_id: int):
+    reason = request.form.get("reason", "")
+    return _decide(response_id,
+                   lambda r: review_service.return_response(r, current_user, reason))
+
+
+@bp.post("/responses/<int:response_id>/approve")
+@roles_required(Role.REVIEWER, Role.ADMIN)
+def approve(response_id: int):
+    return _decide(response_id, lambda r: review_service.approve_response(r, current_user))
+
+
+@bp.post("/responses/<int:response_id>/reopen")
+@roles_required(Role.REVIEWER, Role.ADMIN)
+def reopen(response_id: int):
+    reason = request.form.get("reason", "")
+    return _decide(response_id,
+                   lambda r: review_service.reopen_response(r, current_user, reason))
+
+
+# ---------------------------------------------------------------- comments
+
+@bp.get("/responses/<int:response_id>/comments")
+@login_required
+def comments(response_id: int):
+    """One page of comment threads (newest first), optionally on one question; or one thread
+    with all its replies, page by page (``?thread=<id>``)."""
+    response = _response(response_id)
+    definition = definition_of(response.round.questionnaire)
+    question = request.args.get("question") or None
+    if question not in (None, WHOLE_SUBMISSION) and not definition.has_question(question):
+        question = None
+    common = {"response": response, "definition": definition, "question": question,
+              "totals": review_service.thread_totals(response),
+              "can_comment": can_comment(current_user, response),
+              "staff": current_user.role in STAFF}
+    thread_id = request.args.get("thread")
+    if thread_id is not None:
+        root = db.session.get(ReviewComment, record_id(thread_id) or 0)
+        if root is None or root.response_id != response.id or root.parent_id is not None:
+            abort(404)
+        replies = paginate(review_service.thread_replies(root), review_service.REPLIES_PER_PAGE)
+        thread = review_service.Thread(root, list(replies.items), replies.total or 0)
+        return render_template("review/comments.html", threads=[thread], pagination=replies,
+                               thread=thread, **common)
+    pagination = paginate(review_service.thread_list(response, question),
+                          review_service.THREADS_PER_PAGE)
+    return render_template("review/comments.html", pagination=pagination, thread=None,
+                           threads=review_service.with_replies(list(pagination.items)), **common)
+
+
+def _back(response: Response) -> str:
+    target = safe_next_url(request.form.get("next"))  # only paths on this site
+    if target:
+        return target
+    if current_user.role in STAFF:
+        return url_for("review.show", response_id=response.id)
+    return url_for("review.comments", response_id=response.id)
+
+
+def _comment_refused(response: Response, outcome: RuleOutcome):
+    """The comment form again, with what the person typed and why it was not saved."""
+    exc = outcome.broken
+    status = 429 if isinstance(exc, CommentLimitReached) else 422
+    question_id = request.form.get("question_id") or None
+    definition = definition_of(response.round.questionnaire)
+    question = definition.question(question_id) if question_id and definition.has_question(
+        question_id) else None
+    page = render_template("review/comment_refused.html", response=response, reason=outcome.message,
+                           limited=status == 429, body=request.form.get("body", ""),
+                           question_id=question_id, question=question,
+                           parent_id=request.form.get("parent_id", ""),
+                           next=request.form.get("next", ""), back=_back(response))
+    reply = make_response(page, status)
+    if isinstance(exc, CommentLimitReached):
+        seconds = (exc.limit.resets_at - utcnow()).total_seconds()
+        reply.headers["Retry-After"] = str(max(int(seconds), 1))
+    return reply
+
+
+@bp.post("/responses/<int:response_id>/comments")
+@login_required
+def add_comment(response_id: int):
+    response = _response(response_id)
+    if not can_comment(current_user, response):
+        abort(403)
+    raw_parent = (request.form.get("parent_id") or "").strip()
+    parent = record_id(raw_parent)
+    with commit_or_explain(flash_it=False) as outcome:
+        if raw_parent and parent is None:
+            raise NotFound("the comment you reply to does not exist on this response")
+        comment = review_service.add_comment(response, current_user, request.form.get("body", ""),
+                                             question_id=request.form.get("question_id") or None,
+                                             parent_id=parent)
+    if outcome.broken:
+        return _comment_refused(response, outcome)
+    flash("Reply saved." if parent else "Comment saved.", "success")
+    return redirect(_back(response) + f"#comment-{comment.id}")
+
+
+@bp.post("/comments/<int:comment_id>/resolve")
+@login_required
+def resolve(comment_id: int):
+    comment = db.get_or_404(ReviewComment, comment_id)
+    response = _response(comment.response_id)
+    if not can_comment(current_user, response):
+        abort(403)
+    resolved = request.form.get("resolved", "1") == "1"
+    with commit_or_explain() as outcome:
+        root = review_service.resolve_comment(comment, current_user, resolved)
+    if outcome.broken:
+        return redirect(_back(response))
+    flash("Thread marked resolved." if resolved else "Thread reopened.", "success")
+    return redirect(_back(response) + f"#comment-{root.id}")
+
+
+# ---------------------------------------------------------------- notifications
+
+@bp.get("/notifications")
+@login_required
+def notifications():
+    return render_template("review/notifications.html",
+                           items=paginate(review_service.unread_notifications(current_user),
+                                          review_service.NOTIFICATIONS_PER_PAGE))
+
+
+@bp.post("/notifications/read")
+@login_required
+def notifications_read():
+    raw = request.form.get("id")
+    notification_id = record_id(raw)
+    # No id: all of them; an id no notification can have: none.
+    count = 0 if raw is not None and notification_id is None else \
+        review_service.mark_read(current_user, notification_id)
+    db.session.commit()
+    link = safe_next_url(request.form.get("link"))  # only paths on this site
+    if link:
+        return redirect(link)
+    flash(f"{count} notification(s) marked as read.", "success")
+    return redirect(url_for("review.notifications"))
