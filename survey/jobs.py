@@ -261,6 +261,8 @@ def make_worker(app: Flask | None = None, *, simple: bool = False,
                 name: str | None = None) -> Worker:
     """A worker on the app's queue; ``simple`` runs jobs in this process (tests)."""
     queue = get_queue(app)
+    for run, _failed in TASKS.values():  # import once here, not in every forked work-horse
+        importlib.import_module(run.split(":")[0])
     worker_class = SimpleWorker if simple else SurveyWorker
     return worker_class([queue], connection=queue.connection, job_class=TrustedJob,
                         serializer=JSONSerializer, name=name)
