@@ -35,9 +35,12 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
-## serve: gunicorn with several workers against SURVEY_DATABASE_URL (migrates first)
+## serve: gunicorn with several workers against SURVEY_DATABASE_URL (migrates first).
+## With SURVEY_REDIS_URL set, exports and mail go to the Redis queue: run `survey worker`
+## beside it (same environment); without it they run within the request.
 serve: $(VENV)/.installed
 	$(BIN)/survey init-db
+	@if [ -n "$$SURVEY_REDIS_URL" ]; then echo "Background jobs go to Redis: keep '$(BIN)/survey worker' running (same environment)."; fi
 	$(BIN)/gunicorn --workers $${SURVEY_WORKERS:-4} --bind $(HOST):$(PORT) 'survey:create_app()'
 
 clean:

@@ -243,6 +243,27 @@ def profile(iso3: str, round_name: str, out: str) -> None:
         handle.write(html)
     click.echo(f"Wrote the profile of {country.name} for '{round_.name}' to {out} "
                f"({len(html.encode()):,} bytes).")
+
+
+@cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop once the queue is empty (for cron-free checks and tests)")
+@with_appcontext
+def worker(burst: bool) -> None:
+    """Run background jobs (exports, outgoing mail) from the Redis queue in SURVEY_REDIS_URL."""
+    from flask import current_app
+
+    from .jobs import make_worker, queue_configured
+
+    if not queue_configured():
+        raise click.ClickException(
+            "SURVEY_REDIS_URL is not set: without Redis, exports and mail run within the "
+            "request and no worker is needed")
+    rq_worker = make_worker()
+    click.echo(f"Working on queue '{current_app.config['SURVEY_QUEUE_NAME']}' "
+               f"(jobs stop after {current_app.config['SURVEY_JOB_TIMEOUT_SECONDS']} s).")
+    rq_worker.work(burst=burst)
+
+
 def _register_subgroups() -> None:
     from .downloads.cli import export_group
 

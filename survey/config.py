@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,13 @@ def _int(name: str, default: int) -> int:
     return number
 
 
+def _queue_name(value: str) -> str:
+    # It becomes part of RQ job ids, which allow letters, digits, "_" and "-" only.
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,60}", value):
+        raise ConfigError(f"SURVEY_QUEUE_NAME may hold letters, digits, _ and - only, got {value!r}")
+    return value
+
+
 def load_config(instance_path: Path) -> dict[str, Any]:
     env = os.environ
     mode = env.get("SURVEY_ENV", "development").strip().lower()
@@ -104,5 +112,10 @@ def load_config(instance_path: Path) -> dict[str, Any]:
             minutes=int(env.get("SURVEY_COMMENT_WINDOW_MINUTES", "60"))),
         # Where to report a security problem (e-mail or URL), published as security.txt.
         "SURVEY_SECURITY_CONTACT": env.get("SURVEY_SECURITY_CONTACT") or None,
+        # Background work (exports, mail) goes to RQ on this Redis; without it, it runs in the
+        # request. See survey/jobs.py.
+        "SURVEY_REDIS_URL": env.get("SURVEY_REDIS_URL") or None,
+        "SURVEY_QUEUE_NAME": _queue_name(env.get("SURVEY_QUEUE_NAME") or "survey"),
+        "SURVEY_JOB_TIMEOUT_SECONDS": _int("SURVEY_JOB_TIMEOUT_SECONDS", 900) or 900,
     }
     return config

@@ -7,7 +7,6 @@ import io
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -33,10 +32,11 @@ from ..access import (
 )
 from ..audit import record
 from ..extensions import db
+from ..jobs import enqueue
 from ..models import Country, ExportJob, Response, Round
 from ..rules import commit_or_explain
 from .forms import ExportForm
-from .services import FORMATS, build_export, run_in_background, start_job, subregions
+from .services import FORMATS, build_export, settle_lost_job, start_job, subregions
 
 bp = Blueprint("downloads", __name__, url_prefix="/exports")
 
@@ -86,13 +86,16 @@ def index():
         record("export.request", "export_job", user=current_user, entity_id=job.id,
                round_id=form.round_id.data, new=params)
         db.session.commit()
-        run_in_background(current_app._get_current_object(), job.id)
+        enqueue("export", job.id)  # after the commit, so the job finds its row
         return redirect(url_for("downloads.job", job_id=job.id))
     jobs = []
     if regional:
         jobs = list(db.session.scalars(
             select(ExportJob).where(ExportJob.user_id == current_user.id)
             .order_by(ExportJob.id.desc()).limit(10)))
+        for listed in jobs:
+            settle_lost_job(listed)
+        db.session.commit()
     status = 200 if form is None or not form.errors else 400
     round_names = {r.id: r.name for r in rounds}
     return render_template("downloads/index.html", form=form, rounds=rounds, jobs=jobs,
@@ -104,6 +107,8 @@ def _job_or_404(job_id: int) -> ExportJob:
     job = db.get_or_404(ExportJob, job_id)
     if not can_see_export_job(current_user, job):
         abort(403)
+    settle_lost_job(job)  # a job whose worker died shows as failed
+    db.session.commit()
     return job
 
 

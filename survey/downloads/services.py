@@ -9,13 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from exports import (
     STATUS_FILTERS,
@@ -31,6 +29,7 @@ from exports import (
 from ..database import allow_long_statements
 from ..extensions import db
 from ..frames import answers_frame, members_frame
+from ..jobs import lost_reason
 from ..members import country_by_iso3
 from ..models import Country, ExportJob, Response, ResponseStatus, Round, User, utcnow
 from ..questionnaire_versions import definition_of
@@ -177,7 +176,7 @@ KEEP_JOBS_FOR = dt.timedelta(days=7)
 
 
 def start_job(user: User, params: dict[str, Any]) -> ExportJob:
-    """Record a queued export; the caller commits and then calls ``run_in_background``.
+    """Record a queued export; the caller commits, then hands it to ``survey.jobs.enqueue``.
 
     Finished files are kept a week, then dropped, so the table does not grow forever.
     """
@@ -189,7 +188,8 @@ def start_job(user: User, params: dict[str, Any]) -> ExportJob:
 
 
 def run_job(job_id: int) -> None:
-    """Build a job's file inside an app context, recording progress as it goes."""
+    """Build a job's file, recording progress as it goes (``survey.jobs`` runs it and marks
+    it failed if it raises)."""
     job = db.session.get(ExportJob, job_id)
     if job is None or job.state != "queued":
         return
@@ -202,36 +202,33 @@ def run_job(job_id: int) -> None:
         job.progress = max(1, min(99, int(percent)))
         db.session.commit()
 
-    try:
-        result = build_export(dict(job.params), user.display_name if user else "unknown",
-                              progress)
-    except Exception as exc:
-        db.session.rollback()
-        job = db.session.get(ExportJob, job_id)
-        job.state = "failed"
-        job.error = str(exc) if isinstance(exc, SurveyError) else "the export could not be built"
-        job.finished_at = utcnow()
-        db.session.commit()
-        if not isinstance(exc, SurveyError):
-            log.exception("export job %s failed", job_id)
-        return
+    result = build_export(dict(job.params), user.display_name if user else "unknown", progress)
     job.filename = result.filename
     job.content = result.content
     job.progress = 100
     job.state = "done"
     job.finished_at = utcnow()
-    db.session.commit()
 
 
-def run_in_background(app: Flask, job_id: int) -> threading.Thread:
-    """Run ``run_job`` on a thread with its own app context and database session."""
-    def target() -> None:
-        with app.app_context():
-            try:
-                run_job(job_id)
-            finally:
-                db.session.remove()
+def job_failed(job_id: int, exc: Exception) -> None:
+    """Mark a job failed with a message the analyst can act on (a broken rule says which)."""
+    _give_up(job_id, str(exc) if isinstance(exc, SurveyError) else "the export could not be built")
 
-    thread = threading.Thread(target=target, name=f"export-job-{job_id}", daemon=True)
-    thread.start()
-    return thread
+
+def _give_up(job_id: int, error: str) -> None:
+    # Only a job still waiting or running: a worker that finished meanwhile keeps its result.
+    db.session.execute(
+        update(ExportJob)
+        .where(ExportJob.id == job_id, ExportJob.state.in_(("queued", "running")))
+        .values(state="failed", error=error, finished_at=utcnow()))
+
+
+def settle_lost_job(job: ExportJob) -> ExportJob:
+    """A job that can no longer finish (its worker died, the queue lost it, too old) is shown
+    failed, never "running" for ever. Pages call this when they show a job."""
+    if job.state in ("queued", "running"):
+        reason = lost_reason("export", job.id, job.created_at)
+        if reason:
+            _give_up(job.id, reason)
+            db.session.refresh(job)
+    return job

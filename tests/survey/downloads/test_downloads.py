@@ -182,13 +182,14 @@ def test_cli_errors_are_one_line(runner, world, tmp_path, args, message):
 
 
 def test_a_failing_job_says_why(client, world, make_user):
-    from survey.downloads.services import run_job, start_job
+    from survey.downloads.services import start_job
+    from survey.jobs import perform
 
     analyst = make_user("analyst")
     job = start_job(analyst, {"kind": "regional", "round": "Gone round", "status": "approved",
                               "format": "xlsx"})
     db.session.commit()
-    run_job(job.id)
+    perform("export", job.id)
     login_as(client, analyst)
     status = client.get(f"/exports/jobs/{job.id}/status").get_json()
     assert status["state"] == "failed" and "no round named 'Gone round'" in status["error"]
