@@ -50,7 +50,8 @@ def check_zip_archive(data: bytes, max_uncompressed: int = MAX_WORKBOOK_UNCOMPRE
     return archive
 
 
-def open_workbook(data: bytes, max_bytes: int = MAX_WORKBOOK_BYTES):
+def open_workbook(data: bytes, max_bytes: int = MAX_WORKBOOK_BYTES,
+                  max_uncompressed: int = MAX_WORKBOOK_UNCOMPRESSED):
     """A read-only openpyxl workbook (values, not formulas) from untrusted bytes."""
     import openpyxl
     from defusedxml import DefusedXmlException  # openpyxl parses with defusedxml when importable
@@ -58,7 +59,7 @@ def open_workbook(data: bytes, max_bytes: int = MAX_WORKBOOK_BYTES):
 
     if len(data) > max_bytes:
         raise WorkbookError(f"the file is larger than the limit of {max_bytes // 1024:,} KB")
-    check_zip_archive(data)
+    check_zip_archive(data, max_uncompressed=max_uncompressed)
     if not DEFUSEDXML:  # pragma: no cover - defusedxml is a dependency
         raise WorkbookError("reading workbooks needs the defusedxml package")
     try:

@@ -285,8 +285,8 @@ def _comparison(node: Node, fields: Mapping[str, Field]) -> dict[str, Any]:
     value = right.value
     if value == "" and op in ("=", "!="):
         return {"question": found.question, "answered": op == "!="}
-    if found.numeric and isinstance(value, str):
-        value = _number(value, node.text)
+    if found.numeric and isinstance(value, str) and re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", value):
+        value = _number(value, node.text)  # '5' typed for a number (text such as 'unknown' stays)
     if op == "=":
         return {"question": found.question, "equals": value}
     if op == "!=":  # true in ODK when unanswered: the engine's not_equals is not
