@@ -169,8 +169,9 @@ def _question_rows(definition: Definition, section: Section, q: Question,
                 "bali_allow_not_applicable": _yes(q.allow_not_applicable),
                 "bali_allow_unknown": _yes(q.allow_unknown),
                 "bali_max_points": _number(q.max_points),
-                "bali_bands": _json([{"max": b.max, "points": b.points} if b.max is not None
-                                     else {"points": b.points} for b in q.bands]) if q.bands else None,
+                "bali_bands": _json([{"max": _number(b.max), "points": _number(b.points)}
+                                     if b.max is not None else {"points": _number(b.points)}
+                                     for b in q.bands]) if q.bands else None,
                 **(_texts("bali_unit", q.unit, languages) if q.unit else {}),
                 "bali_more": _json(more) if more else None,
             })

@@ -794,6 +794,8 @@ def read_xlsform(data: bytes, code: str, version: int | None = None,
     else 1 (the app gives an uploaded definition the next free version). Raises
     :class:`XLSFormError` with every problem found, one line each.
     """
+    from defusedxml import DefusedXmlException
+
     from exports.safe_workbook import WorkbookError, open_workbook
 
     try:
@@ -804,9 +806,11 @@ def read_xlsform(data: bytes, code: str, version: int | None = None,
     reader = _Reader(source)
     try:
         built = _read_book(reader, book, code, version)
-    except RecursionError:  # pragma: no cover - every nesting is bounded before this
-        reader.fail("the workbook nests too deeply to be read")
-        built = None
+    except DefusedXmlException:  # the sheets are parsed as they are read
+        raise XLSFormError(source, ["the workbook contains XML entity or DTD declarations; they "
+                                    "are refused for safety"]) from None
+    except Exception as exc:  # a damaged sheet: openpyxl raises many kinds while reading it
+        raise XLSFormError(source, [f"the workbook cannot be read: {type(exc).__name__}"]) from None
     finally:
         book.close()
     if reader.problems or built is None:
