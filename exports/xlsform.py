@@ -125,7 +125,7 @@ def _condition(definition: Definition, condition) -> tuple[str | None, Any]:
         return None, None
     try:
         return condition_expression(condition, definition.question), None
-    except (ExpressionError, ValueError):
+    except (ExpressionError, ValueError, KeyError, AttributeError):  # e.g. a member: comparison
         return None, condition.to_data()
 
 
