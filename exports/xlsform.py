@@ -148,6 +148,8 @@ def _question_rows(definition: Definition, section: Section, q: Question,
         more["relevant"] = relevant_data
     if isinstance(q.required, bool):
         required = "yes" if q.required else None
+        if "required" not in raw and not q.required:  # the type's own default: leave it unset
+            more["required"] = None
     else:
         required, required_data = _condition(definition, q.required)
         if required_data is not None:

@@ -607,7 +607,7 @@ class _Survey:
         if bands is not None:
             data["bands"] = bands
         more = _json(reader, row, "bali_more")
-        if isinstance(more, Mapping):
+        if isinstance(more, Mapping):  # null: a setting left unset (the type's default)
             data.update({k: v for k, v in more.items() if k not in ("id", "type")})
         elif more is not None:
             reader.fail(f"{row.where('bali_more')}: must hold a JSON object")
@@ -652,6 +652,8 @@ class _Survey:
             question.required = (row, required)
 
     def finish(self, question: _Question) -> None:
+        for key in [k for k, v in question.data.items() if v is None]:
+            del question.data[key]
         section = self.open_implicit()
         if section.pending_notes:
             question.data["help"] = _join_texts(*section.pending_notes, question.data.get("help", {}))
