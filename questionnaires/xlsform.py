@@ -606,11 +606,6 @@ class _Survey:
         bands = _json(reader, row, "bali_bands")
         if bands is not None:
             data["bands"] = bands
-        more = _json(reader, row, "bali_more")
-        if isinstance(more, Mapping):  # null: a setting left unset (the type's default)
-            data.update({k: v for k, v in more.items() if k not in ("id", "type")})
-        elif more is not None:
-            reader.fail(f"{row.where('bali_more')}: must hold a JSON object")
         constraint = row.text("constraint")
         if constraint:
             try:
@@ -635,6 +630,11 @@ class _Survey:
             data["required"] = False
         elif required_text.lower() not in YES:
             required = (row, required_text)
+        more = _json(reader, row, "bali_more")
+        if isinstance(more, Mapping):  # null: a setting left unset (the type's default)
+            data.update({k: v for k, v in more.items() if k not in ("id", "type")})
+        elif more is not None:
+            reader.fail(f"{row.where('bali_more')}: must hold a JSON object")
         select = kind.xlsform_base if kind.xlsform_base.startswith("select_") else None
         return _Question(row, kind, data, [data["id"]], select, relevant, required, list_name)
 
