@@ -5,6 +5,7 @@ workbooks refused cleanly."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -295,8 +296,9 @@ def test_a_choice_list_that_is_missing_and_conditions_on_unknown_questions_are_n
 def test_the_definition_limits_apply_to_what_a_workbook_carries():
     rows = [["type", "name", "label", "bali_more"],
             ["integer", "count_x", "Count", '{"standard": ' + "[" * 30 + "]" * 30 + "}"]]
-    assert _problems(_workbook(rows)) == [
-        "definition: line 15: lists and mappings are nested more than 24 levels deep"]
+    [problem] = _problems(_workbook(rows))
+    assert re.fullmatch(r"definition: line \d+: lists and mappings are nested more than 24 "
+                        r"levels deep", problem)
 
 
 # -- hostile workbooks ---------------------------------------------------------------------
