@@ -306,9 +306,87 @@ class QuestionType:
         """Machine code of a value for tidy data (option codes, joined)."""
         return None
 
+    # -- XLSForm (exports/xlsform.py writes, questionnaires/xlsform.py reads) ---------
+    xlsform_base: ClassVar[str] = "text"  # the XLSForm type of its row
+    xlsform_appearance: ClassVar[str | None] = None
+    # The XLSForm (type, appearance) read back as this type when a row names no bali_type.
+    xlsform_origin: ClassVar[tuple[str, str | None] | None] = None
+
+    def xlsform_type(self, question: Question) -> str:
+        return self.xlsform_base
+
+    def xlsform_rows(self, question: Question, relevant: str | None,
+                     required: str | None) -> list[dict[str, Any]]:
+        """The survey-sheet rows of ``question`` (labels and hints as :class:`Text`)."""
+        return [{"type": self.xlsform_type(question), "name": question.id,
+                 "label": question.label, "hint": question.help, "relevant": relevant,
+                 "required": required, "appearance": self.xlsform_appearance,
+                 "constraint": " and ".join(self.xlsform_constraints(question)) or None}]
+
+    def xlsform_choices(self, question: Question) -> list[tuple[str, Text, float | None]]:
+        """Its choice list (code, label, explicit points); none for a type without one."""
+        return []
+
+    def xlsform_constraints(self, question: Question) -> list[str]:
+        """XLSForm constraint terms (joined with ``and``) for its own limits."""
+        return []
+
+    def xlsform_answer(self, question: Question) -> str:
+        """The name of the XLSForm field that holds the answer conditions read."""
+        return question.id
+
+    def xlsform_compare(self, question: Question, op: str, operand: Any) -> str:
+        """A condition on this question's answer as an XLSForm expression. An unanswered
+        question compares false, as in the engine, hence the ``!= ''`` guards."""
+        ref = "${" + self.xlsform_answer(question) + "}"
+        values = operand if isinstance(operand, (list, tuple)) else (operand,)
+        if op == "answered":
+            return f"{ref} != ''" if operand else f"{ref} = ''"
+        if op == "includes":
+            return f"selected({ref}, {xpath_literal(operand)})"
+        if op in ("equals", "in"):
+            return _xpath_any([f"{ref} = {xpath_literal(v)}" for v in values])
+        if op in ("not_equals", "not_in"):
+            return "(" + " and ".join([f"{ref} != ''"] + [f"{ref} != {xpath_literal(v)}"
+                                                          for v in values]) + ")"
+        symbol = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
+        return f"{ref} {symbol} {xpath_literal(operand)}"
+
+    def xlsform_settings(self, terms: list[tuple[str, Any]]) -> tuple[dict[str, Any], list[str]]:
+        """Definition settings from the constraint terms of an XLSForm row
+        (``("gte", 0)``, ``("lte", 10)``, ``("max_length", 300)``, ``("exclusive", code)``),
+        and the terms this type cannot hold."""
+        settings: dict[str, Any] = {}
+        refused = []
+        for term, value in terms:
+            key = {"gte": "min", "lte": "max", "max_length": "max_length"}.get(term)
+            if key in self.extra_keys:
+                settings[key] = value
+            else:
+                refused.append(term)
+        return settings, refused
+
 
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
+
+
+def xpath_literal(value: Any) -> str:
+    """A value as an XLSForm (XPath) literal."""
+    if isinstance(value, bool):
+        return "true()" if value else "false()"
+    if isinstance(value, (int, float)):
+        return _fmt(value)
+    text = str(value)
+    if "'" not in text:
+        return f"'{text}'"
+    if '"' not in text:
+        return f'"{text}"'
+    raise ValueError(f"{text!r} holds both kinds of quote; XPath cannot write it")
+
+
+def _xpath_any(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else "(" + " or ".join(parts) + ")"
 
 
 class _ChoiceBase(QuestionType):
@@ -358,8 +436,18 @@ class _ChoiceBase(QuestionType):
             return found[0].get(language)
         return special_label(code, language) if code in SPECIAL_CODES else code
 
+    # XLSForm: one choice list per question, named after it; special answers are choices.
+    def xlsform_type(self, question: Question) -> str:
+        return f"{self.xlsform_base} {question.id}"
+
+    def xlsform_choices(self, question: Question) -> list[tuple[str, Text, float | None]]:
+        return ([(o.code, o.label, o.points) for o in question.options]
+                + [(code, BUILTIN_TEXT[code], None) for code in question.special_codes])
+
 
 class _SingleChoice(_ChoiceBase):
+    xlsform_base = "select_one"  # XLSForm
+
     def _separate_special(self, question: Question) -> bool:
         return False  # special answers are offered as further options
 
@@ -424,6 +512,11 @@ class _FixedChoice(_SingleChoice):
                 problems.append(f"'points' for '{code}' must be a number from 0 to 1")
         return problems
 
+    def xlsform_choices(self, question):  # XLSForm: the fixed answers, points only if set
+        points = question.points or {}
+        return ([(code, BUILTIN_TEXT[code], points.get(code)) for code, _ in self.fixed]
+                + [(code, BUILTIN_TEXT[code], None) for code in question.special_codes])
+
 
 @register
 class YesNoPartial(_FixedChoice):
@@ -444,12 +537,43 @@ class SingleChoice(_SingleChoice):
     name = "single_choice"
     extra_keys = frozenset({"options"})
 
+    xlsform_origin = ("select_one", None)
+
 
 @register
 class MultipleChoice(_ChoiceBase):
     name = "multiple_choice"
     value_kind = "choices"
     extra_keys = frozenset({"options", "max_points"})
+
+    # XLSForm: a special answer, or an exclusive option, is the only one ticked.
+    xlsform_base = "select_multiple"
+    xlsform_origin = ("select_multiple", None)
+
+    def xlsform_constraints(self, question):
+        alone = list(question.special_codes) + [
+            o.code for o in question.options if getattr(o, "exclusive", False)]
+        return [f"(not(selected(., {xpath_literal(code)})) or count-selected(.) = 1)"
+                for code in alone]
+
+    def xlsform_compare(self, question, op, operand):
+        if op not in ("equals", "in", "not_equals", "not_in"):
+            return super().xlsform_compare(question, op, operand)
+        ref = "${" + question.id + "}"
+        ticked = [f"selected({ref}, {xpath_literal(v)})"
+                  for v in (operand if isinstance(operand, (list, tuple)) else (operand,))]
+        if op in ("equals", "in"):
+            return _xpath_any(ticked)
+        return "(" + " and ".join([f"{ref} != ''"] + [f"not({t})" for t in ticked]) + ")"
+
+    def xlsform_settings(self, terms):
+        settings, refused = {}, []
+        for term, value in terms:
+            if term != "exclusive":
+                refused.append(term)
+            elif value not in SPECIAL_CODES:  # special answers are alone anyway
+                settings.setdefault("exclusive", []).append(value)
+        return settings, refused
 
     def scoring_terms(self, question):
         terms = super().scoring_terms(question)
@@ -634,6 +758,19 @@ class _NumberBase(QuestionType):
                 return band.points
         return None
 
+    # XLSForm: explicit bounds as a constraint; a whole number is above n from n + 1.
+    def xlsform_constraints(self, question):
+        low, high = question.min, question.max
+        return ([f". >= {_fmt(low)}"] if low is not None else []) + (
+            [f". <= {_fmt(high)}"] if high is not None else [])
+
+    def xlsform_settings(self, terms):
+        strict = {"gt": ("gte", 1), "lt": ("lte", -1)}
+        if self.integer:
+            terms = [(strict[t][0], v + strict[t][1]) if t in strict and float(v).is_integer()
+                     else (t, v) for t, v in terms]
+        return super().xlsform_settings(terms)
+
     def check_definition(self, question):
         problems = []
         if question.min is not None and question.max is not None and question.min > question.max:
@@ -670,10 +807,16 @@ class Integer(_NumberBase):
     integer = True
     cell_format = "#,##0"
 
+    xlsform_base = "integer"
+    xlsform_origin = ("integer", None)
+
 
 @register
 class Decimal(_NumberBase):
     name = "decimal"
+
+    xlsform_base = "decimal"
+    xlsform_origin = ("decimal", None)
 
 
 @register
@@ -684,6 +827,15 @@ class Percentage(_NumberBase):
 
     def bounds(self, question):
         return 0.0, 100.0
+
+    xlsform_base = "decimal"  # XLSForm: from 0 to 100 always
+
+    def xlsform_constraints(self, question):
+        return [". >= 0", ". <= 100"]
+
+    def xlsform_settings(self, terms):
+        own = {("gte", 0), ("lte", 100)}
+        return super().xlsform_settings([t for t in terms if t not in own])
 
     def _limit_notes(self, question):
         return [Note(N_("From 0 to 100."), {})]
@@ -727,6 +879,10 @@ class Year(_NumberBase):
     def cell(self, question, value, language=None):
         return value if isinstance(value, int) else super().cell(question, value, language)
 
+    # XLSForm: written as a whole number; a date row with appearance "year" reads as one.
+    xlsform_base = "integer"
+    xlsform_origin = ("date", "year")
+
 
 class _TextBase(QuestionType):
     default_max: ClassVar[int] = 300
@@ -734,6 +890,9 @@ class _TextBase(QuestionType):
 
     def limit(self, question: Question) -> int:
         return question.max_length or self.default_max
+
+    def xlsform_constraints(self, question):  # XLSForm: only an explicit limit
+        return [f"string-length(.) <= {question.max_length}"] if question.max_length else []
 
     def _normalise(self, question, value):
         if not isinstance(value, str):
@@ -750,6 +909,8 @@ class _TextBase(QuestionType):
 class ShortText(_TextBase):
     name = "short_text"
 
+    xlsform_origin = ("text", None)
+
     def _main_field(self, question, label, language):
         return fields.StringField(label, render_kw={"maxlength": self.limit(question)})
 
@@ -758,6 +919,9 @@ class ShortText(_TextBase):
 class LongText(_TextBase):
     name = "long_text"
     default_max = 5000
+
+    xlsform_appearance = "multiline"
+    xlsform_origin = ("text", "multiline")
 
     def _main_field(self, question, label, language):
         return fields.TextAreaField(label, render_kw={"rows": 4})
@@ -773,6 +937,23 @@ class LegalReference(QuestionType):
     name = "legal_reference"
     value_kind = "parts"
     citation = True
+
+    # XLSForm: a group of its four parts; conditions read the instrument.
+    xlsform_base = "begin_group"
+
+    def xlsform_answer(self, question):
+        return f"{question.id}__instrument"
+
+    def xlsform_rows(self, question, relevant, required):
+        kinds = {"instrument": "text", "article": "text", "year": "integer", "url": "text"}
+        parts = [{"type": kinds[part], "name": f"{question.id}__{part}",
+                  "label": BUILTIN_TEXT[part], "hint": None, "relevant": None,
+                  "required": required if part == "instrument" else None,
+                  "appearance": None, "constraint": None} for part in LEGAL_PARTS]
+        return ([{"type": "begin_group", "name": question.id, "label": question.label,
+                  "hint": question.help, "relevant": relevant, "required": None,
+                  "appearance": None, "constraint": None}]
+                + parts + [{"type": "end_group"}])
 
     def browser_attributes(self, question):
         # Skip logic counts a citation as given once the law is named (as the server does).

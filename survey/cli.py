@@ -193,6 +193,45 @@ def questionnaire_validate(file: str, strict: bool) -> None:
                f"pillars {pillars}, {len(definition.actions)} recommended actions.")
 
 
+@questionnaire_group.command("export-xlsform")
+@click.argument("key", metavar="CODE[:VERSION]")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+@service_command
+def questionnaire_export_xlsform(key: str, out: str) -> None:
+    """Write a stored questionnaire version as an XLSForm (KoboToolbox, ODK Collect)."""
+    from exports.xlsform import build_xlsform
+
+    from .services.questionnaires import definition_of, find_version
+
+    definition = definition_of(find_version(key))
+    with open(out, "wb") as handle:
+        handle.write(build_xlsform(definition))
+    click.echo(f"Wrote the XLSForm of {definition.key} to {out}.")
+
+
+@questionnaire_group.command("import-xlsform")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--code", required=True, help="The questionnaire code of the definition")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
+def questionnaire_import_xlsform(file: str, code: str, out: str) -> None:
+    """Read an XLSForm workbook as a definition file (YAML); list every problem found."""
+    from questionnaires.xlsform import XLSFormError, read_xlsform
+
+    with open(file, "rb") as handle:
+        data = handle.read(3 * 1024 * 1024)  # the reader refuses anything above its limit
+    try:
+        result = read_xlsform(data, code, source=file)
+    except XLSFormError as exc:
+        click.echo(str(exc), err=True)
+        raise SystemExit(1) from None
+    with open(out, "w", encoding="utf-8") as handle:
+        handle.write(result.yaml_text)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"Wrote {result.definition.key} ({len(result.definition.questions)} questions) to {out}.")
+
+
 @cli.command("backup")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
               help="The zip file to write")

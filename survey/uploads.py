@@ -8,20 +8,21 @@ defusedxml when it is installed (it is a dependency), so XML entity expansion is
 
 from __future__ import annotations
 
-import io
 import zipfile
 from collections.abc import Iterable
 from pathlib import PurePath
 from typing import IO
+
+from exports import safe_workbook
 
 from .rules import SurveyError
 
 MAX_DEFINITION_UPLOAD = 2 * 1024 * 1024
 DEFINITION_EXTENSIONS = (".yaml", ".yml")
 MAX_WORKBOOK_UPLOAD = 5 * 1024 * 1024
-MAX_WORKBOOK_UNCOMPRESSED = 100 * 1024 * 1024
-MAX_COMPRESSION_RATIO = 100
-MAX_ZIP_MEMBERS = 2_000
+MAX_WORKBOOK_UNCOMPRESSED = safe_workbook.MAX_WORKBOOK_UNCOMPRESSED
+MAX_COMPRESSION_RATIO = safe_workbook.MAX_COMPRESSION_RATIO
+MAX_ZIP_MEMBERS = safe_workbook.MAX_ZIP_MEMBERS
 
 
 class UploadError(SurveyError):
@@ -53,39 +54,15 @@ def check_zip_archive(data: bytes, max_uncompressed: int = MAX_WORKBOOK_UNCOMPRE
                       max_members: int = MAX_ZIP_MEMBERS) -> zipfile.ZipFile:
     """Open ``data`` as a zip archive after checking it cannot explode when read."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise UploadError("the file is not a valid .xlsx workbook (not a zip archive)") from None
-    members = archive.infolist()
-    if len(members) > max_members:
-        raise UploadError(f"the workbook holds {len(members):,} parts; the limit is {max_members:,}")
-    total = sum(m.file_size for m in members)
-    if total > max_uncompressed:
-        raise UploadError(f"the workbook unpacks to {total // (1024 * 1024):,} MB; the limit is "
-                          f"{max_uncompressed // (1024 * 1024):,} MB")
-    for m in members:
-        if m.compress_size and m.file_size / m.compress_size > max_ratio:
-            raise UploadError(f"the workbook part '{m.filename}' is compressed suspiciously "
-                              "well (a possible zip bomb); it was not read")
-    return archive
+        return safe_workbook.check_zip_archive(data, max_uncompressed, max_ratio, max_members)
+    except safe_workbook.WorkbookError as exc:
+        raise UploadError(str(exc)) from None
 
 
 def open_workbook(data: bytes, max_bytes: int = MAX_WORKBOOK_UPLOAD):
-    """A read-only openpyxl workbook from uploaded bytes, after the size and zip checks."""
-    import openpyxl
-    from defusedxml import DefusedXmlException  # openpyxl parses with defusedxml when importable
-    from openpyxl.xml import DEFUSEDXML
-
-    if len(data) > max_bytes:
-        raise UploadError(f"the file is larger than the limit of {max_bytes // 1024:,} KB")
-    check_zip_archive(data)
-    if not DEFUSEDXML:  # pragma: no cover - defusedxml is a dependency
-        raise UploadError("workbook uploads need the defusedxml package")
+    """A read-only openpyxl workbook from uploaded bytes, after the size and zip checks
+    (the pure reader in :mod:`exports.safe_workbook`)."""
     try:
-        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        causes = (exc, exc.__cause__, exc.__context__)
-        if any(isinstance(c, DefusedXmlException) for c in causes):
-            raise UploadError("the workbook contains XML entity or DTD declarations; they are "
-                              "refused for safety") from None
-        raise UploadError(f"the workbook cannot be read: {type(exc).__name__}") from None
+        return safe_workbook.open_workbook(data, max_bytes)
+    except safe_workbook.WorkbookError as exc:
+        raise UploadError(str(exc)) from None
