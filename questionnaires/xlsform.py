@@ -1,7 +1,7 @@
 """An XLSForm workbook (KoboToolbox, ODK) read as a questionnaire definition.
 
 The workbook is opened by the safe reader (size, zip bomb, XML entities: see
-``exports.safe_workbook``), read sheet by sheet, and turned into definition data, then
+``questionnaires.safe_workbook``), read sheet by sheet, and turned into definition data, then
 YAML text that the normal loader validates with the same size, alias and depth limits
 as any definition file. What the engine can hold is mapped:
 
@@ -34,6 +34,7 @@ from typing import Any
 import yaml
 
 from .definition import ID_PATTERN, Definition, DefinitionError, parse_definition
+from .safe_workbook import WorkbookError, open_workbook
 from .text import DEFAULT_LANGUAGE
 from .types import NOT_APPLICABLE, REGISTRY, UNKNOWN, QuestionType, question_type
 from .xlsform_expressions import ExpressionError, Field, constraint_terms, expression_condition
@@ -798,7 +799,6 @@ def read_xlsform(data: bytes, code: str, version: int | None = None,
     """
     from defusedxml import DefusedXmlException
 
-    from exports.safe_workbook import WorkbookError, open_workbook
 
     try:
         book = open_workbook(data, max_bytes=MAX_XLSFORM_BYTES,

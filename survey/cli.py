@@ -202,7 +202,7 @@ def questionnaire_export_xlsform(key: str, out: str) -> None:
     """Write a stored questionnaire version as an XLSForm (KoboToolbox, ODK Collect)."""
     from exports.xlsform import build_xlsform
 
-    from .services.questionnaires import definition_of, find_version
+    from .questionnaire_versions import definition_of, find_version
 
     definition = definition_of(find_version(key))
     with open(out, "wb") as handle:

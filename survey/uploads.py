@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import PurePath
 from typing import IO
 
-from exports import safe_workbook
+from questionnaires import safe_workbook
 
 from .rules import SurveyError
 
@@ -61,7 +61,7 @@ def check_zip_archive(data: bytes, max_uncompressed: int = MAX_WORKBOOK_UNCOMPRE
 
 def open_workbook(data: bytes, max_bytes: int = MAX_WORKBOOK_UPLOAD):
     """A read-only openpyxl workbook from uploaded bytes, after the size and zip checks
-    (the pure reader in :mod:`exports.safe_workbook`)."""
+    (the pure reader in :mod:`questionnaires.safe_workbook`)."""
     try:
         return safe_workbook.open_workbook(data, max_bytes)
     except safe_workbook.WorkbookError as exc:

@@ -177,12 +177,14 @@ def test_a_form_written_the_kobo_way_is_read(monkeypatch):
     ]
 
 
-def test_an_option_ticked_alone_asks_for_format_2():
+def test_an_option_ticked_alone_brings_the_rules_of_format_2():
+    # An exclusive option exists only in format 2, which also asks for hard bounds on every
+    # number and a confidentiality notice beside free text: the import says what is missing.
     data = _workbook(KOBO_SURVEY, KOBO_CHOICES)
     problems = _problems(data)
-    assert problems == ["definition: format: is not a known top-level key",
-                        "definition: question powers: option 'none': 'exclusive' is not an "
-                        "option setting"]
+    assert problems == [
+        "definition: question value: a number question needs a 'max' in format 2 (a hard bound)",
+        "definition: notices: free-text questions need a 'confidentiality' notice"]
 
 
 def test_questions_outside_groups_form_one_section_titled_by_the_form():

@@ -4,7 +4,7 @@ An .xlsx file is a zip archive of XML. Before openpyxl reads one, the archive's
 declared sizes and compression ratios are checked (a zip bomb is refused unread),
 and openpyxl parses with defusedxml (a dependency), so entity expansion and DTDs are
 refused. Old binary .xls files and anything that is not a zip archive are refused
-with a plain message. Pure: the app's upload service (``survey.services.uploads``)
+with a plain message. Pure: the app's upload service (``survey.uploads``)
 and the XLSForm reader (``questionnaires.xlsform``) both call it.
 """
 
