@@ -95,6 +95,10 @@ def reviewer_countries(user_id: int):
     user = db.get_or_404(User, user_id)
     form = ReviewerCountriesForm()
     form.countries.choices = _country_choices()
+    if user.role is not Role.REVIEWER:  # the page offers no such form for other roles
+        flash(_("Only reviewers can be assigned to members; %(email)s is not a reviewer.",
+                email=user.email), "error")
+        return redirect(url_for("admin.user_detail", user_id=user_id))
     if form.validate_on_submit():
         with commit_or_explain(field=form.countries) as outcome:
             changed = assign_countries(user, form.countries.data or [], current_user)

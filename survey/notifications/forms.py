@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from ..models import Delivery, NotificationKind
@@ -31,6 +32,6 @@ def preferences_form(kinds: Sequence[NotificationKind], current: dict[Notificati
 
     for kind in kinds:
         setattr(Form, kind.value, RadioField(
-            KIND_LABELS[kind], choices=[(d.value, DELIVERY_LABELS[d]) for d in Delivery],
+            KIND_LABELS[kind], choices=[SelectChoice(d.value, DELIVERY_LABELS[d]) for d in Delivery],
             default=current[kind].value, validators=[InputRequired()]))
     return Form(**kwargs)
