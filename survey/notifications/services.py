@@ -179,10 +179,11 @@ def claim(key: str, user_id: int | None, now: dt.datetime | None = None) -> bool
     table = SentNotice.__table__
     dialect = db.session.get_bind().dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    result = db.session.execute(insert.values(key=key[:200], user_id=user_id,
-                                              sent_at=now or utcnow())
-                                .on_conflict_do_nothing(index_elements=[table.c.key]))
-    return result.rowcount == 1
+    claimed = db.session.execute(insert.values(key=key[:200], user_id=user_id,
+                                               sent_at=now or utcnow())
+                                 .on_conflict_do_nothing(index_elements=[table.c.key])
+                                 .returning(table.c.id)).scalar()
+    return claimed is not None
 
 
 def tell(kind: NotificationKind, users: Iterable[User], compose: Callable[[User], Notice], *,

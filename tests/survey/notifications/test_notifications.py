@@ -392,3 +392,44 @@ def test_production_refuses_mail_without_a_base_url(monkeypatch):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     monkeypatch.setenv("SURVEY_BASE_URL", BASE)
     assert create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["SURVEY_BASE_URL"] == BASE
+
+
+def test_two_runs_at_once_send_each_reminder_once(mail_app, demo):
+    """Two senders at the same moment (two machines' timers): whichever commits first sends,
+    the other waits on the sent log's key and skips. On SQLite the database lock serialises
+    them; on PostgreSQL the second run's claims wait for the first run's commit."""
+    import threading
+
+    close = round_named().closes_on
+    moment = dt.datetime.combine(close - dt.timedelta(days=1), dt.time(7))
+    before = last_mail_id()
+    claimed = threading.Event()
+    results: dict[str, object] = {}
+
+    def run(name: str, hold: bool) -> None:
+        with mail_app.app_context():
+            try:
+                results[name] = send_due(moment).reminded
+                if hold:
+                    claimed.set()
+                    threading.Event().wait(0.3)  # keep the claims uncommitted a moment
+                db.session.commit()
+            except Exception as exc:  # reported below
+                db.session.rollback()
+                results[name] = exc
+            finally:
+                claimed.set()
+                db.session.remove()
+
+    first = threading.Thread(target=run, args=("first", True))
+    first.start()
+    claimed.wait(30)
+    second = threading.Thread(target=run, args=("second", False))
+    second.start()
+    first.join(60)
+    second.join(60)
+    sent = sorted(m.to_addr for m in mails_since(before))
+    assert sent == sorted([FOCAL_THA, FOCAL2_THA, FOCAL_FJI, FOCAL_PHL])   # each exactly once
+    assert results["first"] == 4
+    # the second run either skipped everything or, on SQLite, gave up on the lock
+    assert results["second"] == 0 or "locked" in str(results["second"])
