@@ -21,7 +21,7 @@ from ..models import (
     User,
 )
 from .links import path_for
-from .services import Notice, focal_points_of, reviewers_for, tell
+from .services import Notice, focal_points_by_country, focal_points_of, reviewers_for, tell
 
 
 def _closing(round_: Round) -> str:
@@ -34,7 +34,11 @@ def round_opened(round_: Round, actor: User | None = None) -> int:
     told = 0
     responses = db.session.scalars(select(Response).where(Response.round_id == round_.id)
                                    .order_by(Response.id)).all()
+    people = focal_points_by_country(r.country_id for r in responses)
     for response in responses:
+        if response.country_id not in people:
+            continue
+
         def compose(user: User, response: Response = response) -> Notice:
             return Notice(
                 subject=_("The round “%(round)s” is open", round=round_.name),
@@ -43,7 +47,7 @@ def round_opened(round_: Round, actor: User | None = None) -> int:
                           date=_closing(round_)),
                 link=path_for("answering.start", response_id=response.id),
                 details=[_("Questionnaire: %(title)s", title=round_.questionnaire.title)])
-        told += tell(NotificationKind.ROUND_OPENED, focal_points_of(response.country_id), compose,
+        told += tell(NotificationKind.ROUND_OPENED, people[response.country_id], compose,
                      response=response, actor=actor)
     return told
 

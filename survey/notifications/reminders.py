@@ -32,7 +32,7 @@ from ..models import (
 )
 from ..rules import SurveyError
 from .links import absolute, path_for
-from .services import Notice, claim, focal_points_of, mail_body, tell
+from .services import Notice, claim, focal_points_by_country, mail_body, tell
 
 NOT_SUBMITTED = (ResponseStatus.NOT_STARTED, ResponseStatus.IN_PROGRESS, ResponseStatus.RETURNED)
 # A reminder missed (the timer did not run that day) is still sent this many days late,
@@ -145,10 +145,15 @@ def _reminder_notice(round_: Round, response: Response, today: dt.date) -> Notic
 def _remind(round_: Round, key_prefix: str, today: dt.date, now: dt.datetime,
             actor: User | None = None) -> int:
     told = 0
-    for response in _waiting(round_):
+    waiting = _waiting(round_)
+    people = focal_points_by_country(r.country_id for r in waiting)
+    for response in waiting:
+        if response.country_id not in people:
+            continue
+
         def compose(user: User, response: Response = response) -> Notice:
             return _reminder_notice(round_, response, today)
-        told += tell(NotificationKind.REMINDER, focal_points_of(response.country_id), compose,
+        told += tell(NotificationKind.REMINDER, people[response.country_id], compose,
                      response=response, actor=actor, now=now,
                      key=lambda user: f"{key_prefix}:{user.id}")
     return told

@@ -129,6 +129,18 @@ def focal_points_of(country_id: int) -> list[User]:
         .order_by(User.id)))
 
 
+def focal_points_by_country(country_ids: Iterable[int]) -> dict[int, list[User]]:
+    """Active focal points of many members at once (one query)."""
+    found: dict[int, list[User]] = {}
+    ids = list(set(country_ids))
+    if ids:
+        for user in db.session.scalars(select(User).where(
+                User.country_id.in_(ids), User.role == Role.FOCAL_POINT, User.active.is_(True))
+                .order_by(User.id)):
+            found.setdefault(user.country_id, []).append(user)
+    return found
+
+
 def reviewers_for(country_id: int) -> list[User]:
     """The reviewers assigned to the member; without any, every reviewer (and without any
     reviewer account, the administrators, so a submission is never told to nobody)."""

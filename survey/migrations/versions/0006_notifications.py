@@ -23,17 +23,16 @@ DELIVERIES = ('immediate', 'digest', 'none')
 
 
 def upgrade():
-    with op.batch_alter_table('notifications', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('kind', sa.String(length=20), nullable=True))
-        batch_op.add_column(sa.Column('digest_pending', sa.Boolean(), server_default=sa.false(),
-                                      nullable=False))
-        batch_op.create_index(batch_op.f('ix_notifications_digest_pending'), ['digest_pending'],
-                              unique=False)
-
-    with op.batch_alter_table('rounds', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('remind_before', sa.String(length=60),
+    # Plain ADD COLUMN (with a constant default) on both databases: a batch "copy and move"
+    # of rounds would drop a table other rows point at, which SQLite refuses with data in it.
+    op.add_column('notifications', sa.Column('kind', sa.String(length=20), nullable=True))
+    op.add_column('notifications', sa.Column('digest_pending', sa.Boolean(),
+                                             server_default=sa.false(), nullable=False))
+    op.create_index(op.f('ix_notifications_digest_pending'), 'notifications', ['digest_pending'],
+                    unique=False)
+    op.add_column('rounds', sa.Column('remind_before', sa.String(length=60),
                                       server_default='14,7,1', nullable=False))
-        batch_op.add_column(sa.Column('remind_after', sa.String(length=60),
+    op.add_column('rounds', sa.Column('remind_after', sa.String(length=60),
                                       server_default='1,7', nullable=False))
 
     op.create_table('notification_preferences',
@@ -88,10 +87,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_reviewer_countries_user_id'))
     op.drop_table('reviewer_countries')
     op.drop_table('notification_preferences')
-    with op.batch_alter_table('rounds', schema=None) as batch_op:
-        batch_op.drop_column('remind_after')
-        batch_op.drop_column('remind_before')
-    with op.batch_alter_table('notifications', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_notifications_digest_pending'))
-        batch_op.drop_column('digest_pending')
-        batch_op.drop_column('kind')
+    # ALTER TABLE … DROP COLUMN (SQLite 3.35+ and PostgreSQL), for the same reason as above.
+    op.drop_column('rounds', 'remind_after')
+    op.drop_column('rounds', 'remind_before')
+    op.drop_index(op.f('ix_notifications_digest_pending'), table_name='notifications')
+    op.drop_column('notifications', 'digest_pending')
+    op.drop_column('notifications', 'kind')
