@@ -20,6 +20,7 @@ from ..models import (
     Round,
     User,
 )
+from ..questionnaire_versions import definition_of
 from .links import path_for
 from .services import Notice, focal_points_by_country, focal_points_of, reviewers_for, tell
 
@@ -66,17 +67,37 @@ def response_submitted(response: Response, actor: User) -> int:
                 response=response, actor=actor)
 
 
-def _open_threads(response: Response) -> int:
-    return db.session.scalar(select(func.count(ReviewComment.id)).where(
+OPEN_THREADS_IN_MAIL = 5
+
+
+def _open_threads(response: Response) -> tuple[int, list[ReviewComment]]:
+    """How many comment threads are open, and the first few (oldest first)."""
+    query = select(ReviewComment).where(
         ReviewComment.response_id == response.id, ReviewComment.parent_id.is_(None),
-        ReviewComment.resolved_at.is_(None))) or 0
+        ReviewComment.resolved_at.is_(None))
+    count = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    first = db.session.scalars(query.order_by(ReviewComment.created_at, ReviewComment.id)
+                               .limit(OPEN_THREADS_IN_MAIL)).all()
+    return count, list(first)
+
+
+def _thread_lines(response: Response, threads: list[ReviewComment], language: str) -> list[str]:
+    definition = definition_of(response.round.questionnaire)
+    lines = []
+    for thread in threads:
+        if thread.question_id and definition.has_question(thread.question_id):
+            where = definition.question(thread.question_id).label.get(language)
+        else:
+            where = _("The whole response")
+        lines.append(f"• {where[:120]}: {thread.body[:300]}")
+    return lines
 
 
 def response_returned(response: Response, actor: User, reason: str, *,
                       reopened: bool = False) -> int:
     """The member's focal points: the reason, how many comment threads are open, the link."""
     db.session.flush()
-    threads = _open_threads(response)
+    count, threads = _open_threads(response)
 
     def compose(user: User) -> Notice:
         if reopened:
@@ -93,7 +114,8 @@ def response_returned(response: Response, actor: User, reason: str, *,
                       link=path_for("review.comments", response_id=response.id),
                       details=[_("Returned by %(name)s.", name=actor.display_name),
                                _("Open comment threads: %(count)d. Answer them, change what is "
-                                 "needed and submit again.", count=threads)])
+                                 "needed and submit again.", count=count)]
+                      + _thread_lines(response, threads, user.language or "en"))
     return tell(NotificationKind.RETURNED, focal_points_of(response.country_id), compose,
                 response=response, actor=actor)
 
