@@ -66,9 +66,9 @@ class RoleForm(FlaskForm):
 class ReminderDaysForm(FlaskForm):
     """Reminder days around the round's closing date (checked by the service)."""
 
-    remind_before = StringField(_l("Days before the closing date"),
+    remind_before = StringField(_l("Reminder days before closing"),
                                 validators=[Optional(), Length(max=60)])
-    remind_after = StringField(_l("Days after the closing date"),
+    remind_after = StringField(_l("Reminder days after closing"),
                                validators=[Optional(), Length(max=60)])
     submit = SubmitField(_l("Save reminder days"))
 
