@@ -46,12 +46,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .api.routes import bp as api_bp
     from .downloads.routes import bp as downloads_bp
     from .home.routes import bp as home_bp
+    from .notifications.routes import bp as notifications_bp
     from .profile_pages.routes import bp as profile_pages_bp
     from .review.routes import bp as review_bp
     from .security import init_security
 
     for blueprint in (health.bp, accounts_bp, home_bp, answering_bp, admin_bp, review_bp,
-                      profile_pages_bp, downloads_bp, api_bp):
+                      profile_pages_bp, downloads_bp, api_bp, notifications_bp):
         app.register_blueprint(blueprint)
     init_security(app)
 

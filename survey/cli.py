@@ -152,6 +152,30 @@ def open_round(name: str, questionnaire: str, closes: str | None) -> None:
                f"{count} member responses ready.")
 
 
+@cli.command("send-reminders")
+@click.option("--now", metavar="YYYY-MM-DDTHH:MM",
+              help="Act as at this moment (UTC) instead of now, to check what would be sent")
+@with_appcontext
+@service_command
+def send_reminders(now: str | None) -> None:
+    """Send the reminders due today and the daily digests (safe to repeat: nothing is sent
+    twice). Run it once a day from cron or a systemd timer; see the README."""
+    from .notifications.reminders import send_due
+
+    moment = None
+    if now:
+        try:
+            moment = dt.datetime.fromisoformat(now)
+        except ValueError:
+            raise click.ClickException(f"--now '{now}' is not a date and time "
+                                       "(YYYY-MM-DDTHH:MM)") from None
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    summary = send_due(moment)
+    click.echo(f"Reminders: {summary.reminded} focal point(s) reminded. "
+               f"Digests: {summary.digests} sent.")
+
+
 @cli.group("questionnaire")
 def questionnaire_group() -> None:
     """List stored questionnaire versions, or validate a definition file."""

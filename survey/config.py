@@ -118,4 +118,18 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "SURVEY_QUEUE_NAME": _queue_name(env.get("SURVEY_QUEUE_NAME") or "survey"),
         "SURVEY_JOB_TIMEOUT_SECONDS": _int("SURVEY_JOB_TIMEOUT_SECONDS", 900) or 900,
     }
+    _check_base_url(config, production)
     return config
+
+
+def _check_base_url(config: dict[str, Any], production: bool) -> None:
+    """E-mails carry links; in production they must point at the public address."""
+    base = config["SURVEY_BASE_URL"]
+    if base and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", base):
+        raise ConfigError(f"SURVEY_BASE_URL must be an address such as https://survey.example.org, "
+                          f"got {base!r}")
+    if production and config["SURVEY_MAIL_SERVER"] and not base:
+        raise ConfigError(
+            "SURVEY_MAIL_SERVER is set but SURVEY_BASE_URL is not; production mode refuses to "
+            "start, because links in e-mails would point nowhere (set it to the public address, "
+            "for example SURVEY_BASE_URL=https://survey.example.org)")

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
     func,
     inspect,
     select,
@@ -169,6 +170,9 @@ class Round(db.Model):
                                               default=RoundState.DRAFT)
     opens_on: Mapped[dt.date | None] = mapped_column(Date)
     closes_on: Mapped[dt.date | None] = mapped_column(Date)
+    # Reminder days before and after the closing date, comma-separated (see survey.notifications).
+    remind_before: Mapped[str] = mapped_column(String(60), default="14,7,1", server_default="14,7,1")
+    remind_after: Mapped[str] = mapped_column(String(60), default="1,7", server_default="1,7")
     reference_year: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -294,6 +298,25 @@ class ReviewComment(db.Model):
     author: Mapped[User] = relationship(foreign_keys=[author_id])
 
 
+class NotificationKind(enum.StrEnum):
+    """What a notification is about; each person chooses per kind how e-mail reaches them."""
+
+    ROUND_OPENED = "round_opened"
+    RETURNED = "returned"
+    APPROVED = "approved"
+    COMMENT = "comment"
+    SUBMITTED = "submitted"
+    REMINDER = "reminder"
+
+
+class Delivery(enum.StrEnum):
+    """How the e-mails of one kind reach a person (the in-app notification always does)."""
+
+    IMMEDIATE = "immediate"
+    DIGEST = "digest"
+    NONE = "none"
+
+
 class Notification(db.Model):
     """An in-app message to one user (for example: your response was returned)."""
 
@@ -306,6 +329,52 @@ class Notification(db.Model):
     link: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     read_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    kind: Mapped[str | None] = mapped_column(String(20))
+    # Waiting for the person's daily digest e-mail (their preference for this kind).
+    digest_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
+                                                 index=True)
+
+
+class NotificationPreference(db.Model):
+    """A person's choice for one kind of e-mail; no row means "immediately"."""
+
+    __tablename__ = "notification_preferences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[NotificationKind] = mapped_column(_enum(NotificationKind, "notification_kind"))
+    delivery: Mapped[Delivery] = mapped_column(_enum(Delivery, "delivery"))
+
+    __table_args__ = (UniqueConstraint("user_id", "kind"),)
+
+
+class ReviewerCountry(db.Model):
+    """A reviewer assigned to a member: submissions of that member are sent to them."""
+
+    __tablename__ = "reviewer_countries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    country_id: Mapped[int] = mapped_column(ForeignKey("countries.id"), index=True)
+
+    __table_args__ = (UniqueConstraint("user_id", "country_id"),)
+
+
+class SentNotice(db.Model):
+    """The sent log of scheduled e-mails (reminders, digests): one row per message, by key.
+
+    The unique key is claimed with ``INSERT … ON CONFLICT DO NOTHING`` before the message is
+    written, in the same transaction, so no run (repeated or concurrent) sends one twice.
+    """
+
+    __tablename__ = "sent_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("key"),)
 
 
 class UserSession(db.Model):

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from .audit import record
 from .extensions import db
 from .models import Country, Response, ResponseStatus, Role, Round, RoundState, User
+from .notifications.events import round_opened
 from .questionnaire_versions import find_version
 from .rules import NotFound, SurveyError
 
@@ -122,6 +123,8 @@ def change_round_state(round_: Round, to: RoundState, actor: User | None = None,
     record(f"round.{_verb(previous_state, to)}", "round", user=actor, entity_id=round_.id,
            round_id=round_.id, old=previous_state.value, new=to.value)
     db.session.flush()
+    if previous_state is RoundState.DRAFT:
+        round_opened(round_, actor)  # each focal point: the link and the closing date
 
 
 def round_actions(round_: Round) -> list[str]:

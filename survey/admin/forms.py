@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, EmailField, SelectField, StringField, SubmitField
+from wtforms import DateField, EmailField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..models import Role
 
@@ -60,3 +61,20 @@ class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     country = SelectField(_l("Country (focal points only)"), validators=[Optional()])
     submit = SubmitField(_l("Save role"))
+
+
+class ReminderDaysForm(FlaskForm):
+    """Reminder days around the round's closing date (checked by the service)."""
+
+    remind_before = StringField(_l("Reminder days before closing"),
+                                validators=[Optional(), Length(max=60)])
+    remind_after = StringField(_l("Reminder days after closing"),
+                               validators=[Optional(), Length(max=60)])
+    submit = SubmitField(_l("Save reminder days"))
+
+
+class ReviewerCountriesForm(FlaskForm):
+    countries = SelectMultipleField(_l("Members this reviewer is assigned to"), coerce=int,
+                                    widget=ListWidget(prefix_label=False),
+                                    option_widget=CheckboxInput())
+    submit = SubmitField(_l("Save assignment"))

@@ -22,6 +22,7 @@ from ..rounds import (
 )
 from ..rules import commit_or_explain
 from .forms import ActionForm, RoundDatesForm, RoundForm
+from .notice_routes import reminder_context
 from .routes import admin_only, bp
 
 
@@ -66,13 +67,18 @@ def round_detail(round_id: int):
     return _detail(round_, dates)
 
 
-def _detail(round_: Round, dates: RoundDatesForm, status: int = 200):
+def _detail(round_: Round, dates: RoundDatesForm, status: int = 200, reminder_form=None):
     reminders = reminder_list(round_) if round_.state is not RoundState.DRAFT else []
     emails = sorted({e for _c, _s, found in reminders for e in found})
     return render_template("admin/round.html", round=round_, dates=dates, action_form=ActionForm(),
                            actions=round_actions(round_), reminders=reminders, emails=emails,
                            counts=status_counts([round_.id])[round_.id],
-                           ResponseStatus=ResponseStatus), status
+                           ResponseStatus=ResponseStatus,
+                           **reminder_context(round_, reminder_form)), status
+
+
+def detail_page(round_: Round, *, reminder_form=None, status: int = 200):
+    return _detail(round_, RoundDatesForm(obj=round_), status, reminder_form)
 
 
 @bp.post("/rounds/<int:round_id>/dates")

@@ -21,4 +21,11 @@ def index():
     return render_template("admin/index.html")
 
 
-from . import audit_routes, outbox_routes, round_routes, user_routes, version_routes  # noqa: E402,F401  (views register on bp)
+from . import (  # noqa: E402,F401  (views register on bp)
+    audit_routes,
+    notice_routes,
+    outbox_routes,
+    round_routes,
+    user_routes,
+    version_routes,
+)

@@ -14,6 +14,7 @@ from ..members import all_countries
 from ..models import User
 from ..rules import SurveyError, commit_or_explain
 from .forms import ActionForm, InviteForm, RoleForm
+from .notice_routes import reviewer_context
 from .routes import admin_only, bp
 
 PER_PAGE = 50
@@ -67,9 +68,16 @@ def user_detail(user_id: int):
     return _detail(user, form)
 
 
-def _detail(user: User, form: RoleForm, status: int = 200):
+def _detail(user: User, form: RoleForm, status: int = 200, countries_form=None):
     return render_template("admin/user.html", user=user, form=form, action_form=ActionForm(),
-                           pending=user.password_hash is None), status
+                           pending=user.password_hash is None,
+                           **reviewer_context(user, countries_form)), status
+
+
+def detail_page(user: User, *, countries_form=None, status: int = 200):
+    form = RoleForm(role=user.role.value, country=user.country.iso3 if user.country else "")
+    form.country.choices = _country_choices()
+    return _detail(user, form, status, countries_form)
 
 
 @bp.post("/users/<int:user_id>/role")

@@ -14,6 +14,7 @@ from questionnaires import AnswerError, Definition, missing_required
 from ..audit import record
 from ..extensions import db
 from ..models import STATUS_LABELS, Answer, Response, ResponseStatus, RoundState, StatusChange, User, utcnow
+from ..notifications.events import response_submitted
 from ..questionnaire_versions import definition_of
 from ..rules import Conflict, SurveyError
 
@@ -156,6 +157,14 @@ def transition(response: Response, to: ResponseStatus, user: User, reason: str |
     if to is ResponseStatus.RETURNED and not (reason or "").strip():
         raise SurveyError("give a reason when returning or reopening a response")
     return _set_status(response, to, user, reason)
+
+
+def submit_response(response: Response, user: User) -> StatusChange | None:
+    """Submit for review; the member's reviewers are told (once: a repeat changes nothing)."""
+    change = transition(response, ResponseStatus.SUBMITTED, user)
+    if change is not None:
+        response_submitted(response, user)
+    return change
 
 
 def _set_status(response: Response, to: ResponseStatus, user: User, reason: str | None

@@ -47,7 +47,7 @@ from ..questionnaire_versions import definition_of
 from ..review.services import threads_of
 from ..rules import SurveyError, commit_or_explain, rule_message
 from .forms import section_form_class
-from .responses import answers_of, definition_for, is_editable, transition, values_of
+from .responses import answers_of, definition_for, is_editable, submit_response, values_of
 from .services import (
     SEEN_SUFFIX,
     VERSION_SUFFIX,
@@ -354,7 +354,7 @@ def submit(response_id: int):
         return redirect(url_for(".submitted", response_id=response.id))  # a double submit
     user = current_user._get_current_object()
     with commit_or_explain() as outcome:
-        _with_retry(lambda: transition(response, ResponseStatus.SUBMITTED, user))
+        _with_retry(lambda: submit_response(response, user))
     if outcome.broken:
         return redirect(url_for(".review", response_id=response.id))
     return redirect(url_for(".submitted", response_id=response.id))

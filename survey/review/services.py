@@ -30,6 +30,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..notifications import events as notifications
 from ..questionnaire_versions import definition_of
 from ..rules import NotFound, SurveyError
 
@@ -296,9 +297,7 @@ def add_comment(response: Response, user: User, body: str, *, question_id: str |
         parent.resolved_at = parent.resolved_by_id = None  # a reply reopens the thread
     record("comment.add", "review_comment", user=user, entity_id=comment.id, response=response,
            question_id=question_id, new=body)
-    if user.role is not Role.FOCAL_POINT:
-        notify_focal_points(response, f"New comment from the working group on "
-                            f"{response.round.name}", user)
+    notifications.comment_added(comment, response, user)
     return comment
 
 
@@ -317,21 +316,6 @@ def resolve_comment(comment: ReviewComment, user: User, resolved: bool = True) -
 
 
 # ---------------------------------------------------------------- notifications
-
-def notify_focal_points(response: Response, message: str, actor: User | None = None) -> int:
-    """An in-app notification to every active focal point of the response's country."""
-    users = db.session.scalars(select(User).where(User.country_id == response.country_id,
-                                                  User.role == Role.FOCAL_POINT,
-                                                  User.active.is_(True))).all()
-    link = f"/responses/{response.id}/comments"
-    for user in users:
-        if actor is not None and user.id == actor.id:
-            continue
-        db.session.add(Notification(user_id=user.id, response_id=response.id, message=message,
-                                    link=link))
-    db.session.flush()
-    return len(users)
-
 
 def unread_notifications(user: User) -> Select:
     """A person's unread notifications, newest first (to page)."""
@@ -357,15 +341,14 @@ def return_response(response: Response, user: User, reason: str) -> StatusChange
     change = transition(response, ResponseStatus.RETURNED, user, reason)
     if change is not None:
         db.session.add(ReviewComment(response_id=response.id, author_id=user.id, body=reason))
-        notify_focal_points(response, f"Your response to {response.round.name} was returned "
-                            f"for changes: {reason[:200]}", user)
+        notifications.response_returned(response, user, reason)
     return change
 
 
 def approve_response(response: Response, user: User) -> StatusChange | None:
     change = transition(response, ResponseStatus.APPROVED, user)
     if change is not None:
-        notify_focal_points(response, f"Your response to {response.round.name} was approved.", user)
+        notifications.response_approved(response, user)
     return change
 
 
@@ -380,8 +363,7 @@ def reopen_response(response: Response, user: User, reason: str) -> StatusChange
     response.publishable = False  # the profile may change; the country decides again
     db.session.add(ReviewComment(response_id=response.id, author_id=user.id,
                                  body=f"Reopened: {reason}"))
-    notify_focal_points(response, f"Your approved response to {response.round.name} was "
-                        f"reopened: {reason[:200]}", user)
+    notifications.response_returned(response, user, reason, reopened=True)
     return change
 
 

@@ -113,6 +113,12 @@ def build_world() -> World:
         db.session.commit()
         comments[iso3] = root.id
     responses["AUS"].publishable = True  # an approved profile on the public list
+    from survey.notifications.links import preference_token
+    from survey.notifications.services import assign_countries
+
+    # A reviewer assigned to a member, and a link from an e-mail (the victim's own).
+    assign_countries(users["reviewer"], [responses[COUNTRY_A].country_id], users["admin"])
+    links["preferences"] = preference_token(victim.id)
     job = start_job(users["analyst"], {"kind": "regional", "round": current.id, "subregion": None,
                                        "status": "approved", "format": "csv"})
     db.session.commit()
@@ -130,7 +136,7 @@ def build_world() -> World:
         comments=comments, comment_response={cid: responses[iso3].id
                                              for iso3, cid in comments.items()},
         api_tokens=tokens, token_ids=token_ids, invite_token=links["invite"],
-        reset_token=links["reset"],
+        reset_token=links["reset"], extra={"preference_token": links["preferences"]},
         outbox_id=db.session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id)),
         version_id=db.session.scalar(select(QuestionnaireVersion.id)), job_id=job.id)
 
@@ -162,6 +168,8 @@ PARAMETERS: dict[str, Builder] = {
 ENDPOINT_PARAMETERS: dict[tuple[str, str], Builder] = {
     ("accounts.accept_invitation", "token"): lambda w, role: [w.invite_token, "no-such-token"],
     ("accounts.reset_password", "token"): lambda w, role: [w.reset_token, "no-such-token"],
+    ("notifications.one_click", "token"): lambda w, role: [w.extra["preference_token"],
+                                                           "no-such-token"],
 }
 
 
@@ -235,6 +243,10 @@ FIELDS: dict[str, list[tuple[str, str, str]]] = {
     "accounts.revoke_token": [],
     "admin.round_state": [],
     "admin.user_action": [],
+    # Shown on a reviewer's page only (the corpus acts on a focal point), and after a
+    # confirmation page.
+    "admin.reviewer_countries": [("countries", "checkbox", "1")],
+    "admin.send_reminders": [],
 }
 
 
@@ -296,6 +308,9 @@ WRITERS: dict[str, Policy] = {
     "accounts.forgot_password": lambda w, role, a: True,
     "accounts.accept_invitation": lambda w, role, a: a.get("token") == w.invite_token,
     "accounts.reset_password": lambda w, role, a: a.get("token") == w.reset_token,
+    "notifications.preferences": lambda w, role, a: role in LOGGED_IN,
+    # The link in an e-mail changes that person's e-mail choices, whoever holds it.
+    "notifications.one_click": lambda w, role, a: a.get("token") == w.extra["preference_token"],
 }
 ADMIN_ONLY_PREFIX = "admin."
 

@@ -7,7 +7,7 @@ import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from survey.extensions import db
 from survey.models import OutboxMessage, utcnow
@@ -152,6 +152,7 @@ def test_forgot_password_does_the_same_work_for_known_and_unknown_accounts(app, 
             event.remove(db.engine, "before_cursor_execute", count)
         return seen, reply
 
+    already = db.session.scalar(select(func.max(OutboxMessage.id))) or 0  # the demo's mail
     known, known_reply = statements_for("focal.tha@example.org")
     unknown, unknown_reply = statements_for("nobody-at-all@example.org")
     assert known == unknown
@@ -161,5 +162,5 @@ def test_forgot_password_does_the_same_work_for_known_and_unknown_accounts(app, 
     known_reply.close()
     unknown_reply.close()
     db.session.expire_all()
-    sent = db.session.scalars(select(OutboxMessage.to_addr)).all()
+    sent = db.session.scalars(select(OutboxMessage.to_addr).where(OutboxMessage.id > already)).all()
     assert sent == ["focal.tha@example.org"]

@@ -21,6 +21,10 @@ def _admin(client):
     return admin
 
 
+# The demo's focal points have mail already (the rounds opened); these tests mean reset links.
+RESET_MAIL = OutboxMessage.subject.startswith("Reset your password")
+
+
 def _last_mail_link(to: str) -> str:
     db.session.expire_all()
     message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.to_addr == to)
@@ -151,7 +155,7 @@ def test_deactivation_ends_open_sessions_at_once(app, demo):
                            follow_redirects=True)
     db.session.expire_all()
     assert db.session.scalar(select(OutboxMessage).where(
-        OutboxMessage.to_addr == "focal.fji@example.org")) is None
+        OutboxMessage.to_addr == "focal.fji@example.org", RESET_MAIL)) is None
 
     admin_client.post(f"/admin/users/{user.id}/reactivate")
     assert _log_in(app.test_client(), "focal.fji@example.org",
@@ -260,5 +264,5 @@ def test_reset_requests_cannot_flood_an_inbox(app, demo):
                     follow_redirects=True)
     db.session.expire_all()
     sent = db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.to_addr == "focal.phl@example.org")).all()
+        OutboxMessage.to_addr == "focal.phl@example.org", RESET_MAIL)).all()
     assert len(sent) == 1

@@ -136,7 +136,8 @@ def test_returning_a_country_without_focal_points_still_works(client, demo):
     client.post(f"/responses/{response.id}/return", data={"reason": "Check figures."})
     db.session.refresh(response)
     assert response.status is ResponseStatus.RETURNED
-    assert db.session.scalar(select(func.count(Notification.id))) == 0
+    assert db.session.scalar(select(func.count(Notification.id))
+                             .where(Notification.response_id == response.id)) == 0
 
 
 def test_focal_point_is_notified_and_sees_unread_count(client, demo, make_user):
