@@ -176,3 +176,13 @@ def reminder_list(round_: Round) -> list[tuple[Country, ResponseStatus, list[str
             .order_by(User.email)):
         emails.setdefault(country_id, []).append(email)
     return [(country, status, emails.get(country.id, [])) for country, status in rows]
+
+
+def open_twins(round_: Round) -> list[Round]:
+    """Other open rounds of the same questionnaire (any version): focal points would see
+    them side by side, so pages tell them apart and opening another one warns."""
+    return list(db.session.scalars(
+        select(Round)
+        .where(Round.state == RoundState.OPEN, Round.id != round_.id,
+               Round.questionnaire.has(code=round_.questionnaire.code))
+        .order_by(Round.opens_on.desc().nulls_last(), Round.id.desc())))
