@@ -112,7 +112,8 @@ def test_return_with_comment_notifies_focal_points_then_approve(client, demo):
     assert response.status is ResponseStatus.SUBMITTED
 
     reply = client.post(f"/responses/{response.id}/return",
-                        data={"reason": "Please cite the confiscation law.", "confirmed": "yes"}, follow_redirects=True)
+                        data={"reason": "Please cite the confiscation law.", "confirmed": "yes"},
+                        follow_redirects=True)
     page = reply.get_data(as_text=True)
     assert "the response is now returned" in page
     db.session.refresh(response)
