@@ -13,6 +13,7 @@ from ..answering.responses import is_editable
 from ..extensions import db
 from ..models import Country, Response, Role
 from ..rounds import latest_rounds
+from .next_steps import staff_next_steps
 
 bp = Blueprint("home", __name__)
 
@@ -34,4 +35,5 @@ def index():
     for response, country in db.session.execute(query):
         by_round[response.round_id].append((response, country))
     return render_template("home/index.html", rounds=rounds, by_round=by_round,
-                           staff=current_user.role in STAFF)
+                           staff=current_user.role in STAFF,
+                           next_steps=staff_next_steps(current_user, rounds))
