@@ -38,6 +38,7 @@ def test_return_resubmit_approve(page, demo, make_user):
     page.get_by_label("Return to the country with this comment").fill(
         "Please give the number of MLA requests received.")
     page.get_by_role("button", name="Return to country").click()
+    page.get_by_role("button", name="Yes, return to the country").click()
     assert page.get_by_role("status").filter(has_text="the response is now returned").is_visible()
     history = page.locator("table.history")
     assert "Please give the number of MLA requests received." in history.inner_text()
@@ -67,6 +68,7 @@ def test_return_resubmit_approve(page, demo, make_user):
     page.goto(f"/responses/{response.id}/review")
     assert page.locator(".meta .badge-submitted").is_visible()
     page.get_by_role("button", name="Approve").click()
+    page.get_by_role("button", name="Yes, approve").click()
     assert page.get_by_role("status").filter(has_text="the response is now approved").is_visible()
     assert page.locator(".meta .badge-approved").is_visible()
     history_text = page.locator("table.history").inner_text()
