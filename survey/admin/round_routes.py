@@ -49,7 +49,7 @@ def rounds():
 def create_round():
     form = _round_form()
     if form.validate_on_submit():
-        with commit_or_explain(field=form.name) as outcome:
+        with commit_or_explain(field=form.name, form=form) as outcome:
             new = create_draft_round(form.name.data, form.questionnaire.data,
                                      opens=form.opens_on.data, closes=form.closes_on.data,
                                      actor=current_user)
@@ -85,7 +85,7 @@ def round_dates(round_id: int):
     round_ = db.get_or_404(Round, round_id)
     form = RoundDatesForm()
     if form.validate_on_submit():
-        with commit_or_explain(field=form.closes_on) as outcome:
+        with commit_or_explain(field=form.closes_on, form=form) as outcome:
             set_round_dates(round_, form.opens_on.data, form.closes_on.data, actor=current_user)
         if not outcome.broken:
             flash(_("Dates saved."), "success")
