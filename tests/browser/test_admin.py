@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import log_in
 
@@ -88,7 +89,8 @@ def test_invited_person_sets_a_password_and_is_shut_out_when_deactivated(page, b
     invited.get_by_label("New password").fill("a long pass phrase")
     invited.get_by_label("Repeat the password").fill("a long pass phrase")
     invited.get_by_role("button", name="Set password").click()
-    assert invited.get_by_text("Your password is set.").is_visible()
+    # Wait for the page after the post (is_visible alone does not wait; flaky under load).
+    expect(invited.get_by_text("Your password is set.")).to_be_visible()
     log_in(invited, "new.reviewer@example.org", "a long pass phrase")
     assert invited.get_by_role("heading", name="Survey rounds").is_visible()
     assert invited.get_by_role("link", name="Administration").count() == 0
