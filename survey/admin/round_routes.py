@@ -128,8 +128,8 @@ def _confirm_round_action(round_: Round, action: str):
                                   "round; %(num)d members have not submitted.", num=waiting))
         for twin in open_twins(round_):
             warnings.append(_(
-                "“%(other)s” is open too, with the same questionnaire (%(code)s), closing "
-                "%(closes)s. Focal points would see two open rounds of one questionnaire and "
+                "“%(other)s” is open too, with the same questionnaire (%(code)s; closing "
+                "date: %(closes)s). Focal points would see two open rounds of one questionnaire and "
                 "could answer the wrong one. Close “%(other)s” first unless both are meant "
                 "to run at once.", other=twin.name, code=round_.questionnaire.code,
                 closes=_day(twin.closes_on)))
@@ -159,7 +159,7 @@ def _confirm_round_action(round_: Round, action: str):
 
 
 def _day(day) -> str:
-    return day.strftime("%d %b %Y") if day else _("with no closing date")
+    return day.strftime("%d %b %Y") if day else _("none set")
 
 
 @bp.get("/rounds/<int:round_id>/reminders.csv")

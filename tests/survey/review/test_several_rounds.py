@@ -37,7 +37,9 @@ def test_opening_a_second_round_of_one_questionnaire_warns_and_says_why(client, 
     text = asked.get_data(as_text=True)
     assert asked.status_code == 200
     assert f"Open “{NEXT}”?" in text
-    assert f"“{CURRENT_ROUND}” is open too, with the same questionnaire (ftm-capability)" in text
+    current = round_named(CURRENT_ROUND)
+    assert (f"“{CURRENT_ROUND}” is open too, with the same questionnaire (ftm-capability; "
+            f"closing date: {current.closes_on:%d %b %Y})") in text
     assert "could answer the wrong one" in text
     db.session.expire_all()
     assert new.state is RoundState.DRAFT                      # nothing happened yet
