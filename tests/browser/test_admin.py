@@ -41,10 +41,10 @@ def test_admin_runs_a_round_from_draft_to_archive(page, demo):
     assert page.get_by_text("Dates saved.").is_visible()
     page.get_by_role("button", name="Open the round").click()
     # Another round of the same questionnaire is open: the confirmation page says so.
-    assert page.get_by_role("heading", name="Open “2027 capability survey”?").is_visible()
+    expect(page.get_by_role("heading", name="Open “2027 capability survey”?")).to_be_visible()
     assert page.get_by_text("“2026 capability survey” is open too").is_visible()
     page.get_by_role("button", name="Yes, open the round").click()
-    assert page.get_by_text("The round is open: focal points can answer now.").is_visible()
+    expect(page.get_by_text("The round is open: focal points can answer now.")).to_be_visible()
     assert page.get_by_text("45 members have not submitted yet.").is_visible()
     emails = page.get_by_label("Focal points’ e-mails", exact=False).input_value()
     assert "focal.tha@example.org" in emails and "focal.fji@example.org" in emails
@@ -54,10 +54,10 @@ def test_admin_runs_a_round_from_draft_to_archive(page, demo):
 
     page.get_by_role("button", name="Close the round").click()
     page.get_by_role("button", name="Yes, close the round").click()
-    assert page.get_by_text("The round is closed: answers are locked.").is_visible()
+    expect(page.get_by_text("The round is closed: answers are locked.")).to_be_visible()
     page.get_by_role("button", name="Archive the round").click()
     page.get_by_role("button", name="Yes, archive the round").click()
-    assert page.get_by_text("The round is archived.").is_visible()
+    expect(page.get_by_text("The round is archived.")).to_be_visible()
     assert page.get_by_role("button", name="Reopen for late edits").count() == 0
 
     page.get_by_role("link", name="Rounds").first.click()
@@ -106,7 +106,7 @@ def test_invited_person_sets_a_password_and_is_shut_out_when_deactivated(page, b
     page.get_by_role("link", name="new.reviewer@example.org").click()
     page.get_by_role("button", name="Deactivate").click()
     page.get_by_role("button", name="Yes, deactivate").click()
-    assert page.get_by_text("any open session has ended").is_visible()
+    expect(page.get_by_text("any open session has ended")).to_be_visible()
     invited.goto("/")
     assert "/login" in invited.url
     other.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from survey.demo import CURRENT_ROUND
@@ -68,13 +69,12 @@ def test_reviewer_confirms_return_and_approval(tab, demo, make_user):
     page.get_by_label("Return to the country with this comment").fill("Please cite the law.")
     page.get_by_role("button", name="Return to country").click()
     # The confirmation page: what happens, and the reason as the country will read it.
-    assert page.get_by_role("heading", name=re.compile("Return the response of Indonesia")) \
-        .is_visible()
+    expect(page.get_by_role("heading", name=re.compile("Return the response of Indonesia"))).to_be_visible()
     assert page.locator("blockquote.quoted").inner_text() == "Please cite the law."
     _check_axe(page)
     assert _status("IDN") is ResponseStatus.SUBMITTED            # nothing happened yet
     page.get_by_role("button", name="Yes, return to the country").click()
-    assert page.get_by_role("status").filter(has_text="the response is now returned").is_visible()
+    expect(page.get_by_role("status").filter(has_text="the response is now returned")).to_be_visible()
     assert _status("IDN") is ResponseStatus.RETURNED
 
     # The focal point is told why, how many threads are open and where; the header's
@@ -84,7 +84,7 @@ def test_reviewer_confirms_return_and_approval(tab, demo, make_user):
     step = page.locator(".next-step.returned")
     assert "Please cite the law." in step.inner_text()
     assert "1 comment thread is open." in step.inner_text()
-    assert page.get_by_role("link", name="1 new notification").is_visible()
+    expect(page.get_by_role("link", name="1 new notification")).to_be_visible()
     _check_axe(page)
     response = _response("IDN")
     from survey.answering.responses import transition
@@ -99,14 +99,14 @@ def test_reviewer_confirms_return_and_approval(tab, demo, make_user):
     page.goto(f"/responses/{response.id}/review")
     page.get_by_role("button", name="Approve").click()
     warning = page.get_by_role("alert").filter(has_text="1 comment thread is still open")
-    assert warning.is_visible()
+    expect(warning).to_be_visible()
     _check_axe(page)
     page.get_by_role("link", name="Cancel").click()
-    assert page.get_by_role("heading", name=re.compile("Review: Indonesia")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile("Review: Indonesia"))).to_be_visible()
     assert _status("IDN") is ResponseStatus.SUBMITTED
     page.get_by_role("button", name="Approve").click()
     page.get_by_role("button", name="Yes, approve").click()
-    assert page.get_by_role("status").filter(has_text="the response is now approved").is_visible()
+    expect(page.get_by_role("status").filter(has_text="the response is now approved")).to_be_visible()
     assert _status("IDN") is ResponseStatus.APPROVED
 
 
@@ -117,28 +117,28 @@ def test_admin_confirms_opening_closing_and_deactivating(tab, demo):
     log_in(page, "admin@example.org", demo["admin@example.org"])
     page.goto(f"/admin/rounds/{draft.id}")
     page.get_by_role("button", name="Open the round").click()
-    assert page.get_by_text("could answer the wrong one").is_visible()     # twin round
+    expect(page.get_by_text("could answer the wrong one")).to_be_visible()     # twin round
     _check_axe(page)
     db.session.expire_all()
     assert db.session.get(Round, draft.id).state is RoundState.DRAFT
     page.get_by_role("button", name="Yes, open the round").click()
-    assert page.get_by_text("The round is open: focal points can answer now.").is_visible()
+    expect(page.get_by_text("The round is open: focal points can answer now.")).to_be_visible()
     page.get_by_role("button", name="Close the round").click()
-    assert page.get_by_text("45 members have not submitted yet").is_visible()
+    expect(page.get_by_text("45 members have not submitted yet")).to_be_visible()
     page.get_by_role("button", name="Yes, close the round").click()
-    assert page.get_by_text("The round is closed: answers are locked.").is_visible()
+    expect(page.get_by_text("The round is closed: answers are locked.")).to_be_visible()
     db.session.expire_all()
     assert db.session.get(Round, draft.id).state is RoundState.CLOSED
 
     focal = db.session.scalar(select(User).where(User.email == "focal.fji@example.org"))
     page.goto(f"/admin/users/{focal.id}")
     page.get_by_role("button", name="Deactivate").click()
-    assert page.get_by_role("heading", name="Deactivate focal.fji@example.org?").is_visible()
+    expect(page.get_by_role("heading", name="Deactivate focal.fji@example.org?")).to_be_visible()
     _check_axe(page)
     db.session.expire_all()
     assert db.session.get(User, focal.id).active
     page.get_by_role("button", name="Yes, deactivate").click()
-    assert page.get_by_text("any open session has ended").is_visible()
+    expect(page.get_by_text("any open session has ended")).to_be_visible()
     db.session.expire_all()
     assert not db.session.get(User, focal.id).active
 
