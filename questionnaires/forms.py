@@ -31,8 +31,10 @@ def build_section_form(section: Section, language: str | None = None,
         # subclasses with the two-argument signature).
         attrs.update(q.kind.build_fields(q, language, member) if member is not None
                      else q.kind.build_fields(q, language))
+        # No maxlength: a browser would cut a longer paste silently. The page counts
+        # instead, and ``read_section`` refuses a note that is too long, keeping it shown.
         attrs[q.id + EVIDENCE_SUFFIX] = fields.TextAreaField(
-            "Evidence or notes", render_kw={"rows": 2, "maxlength": EVIDENCE_MAX})
+            "Evidence or notes", render_kw={"rows": 2, "data-max-chars": EVIDENCE_MAX})
     return type(f"SectionForm_{section.id}", (base,), attrs)
 
 
@@ -65,7 +67,10 @@ def read_section(section: Section, data: Mapping[str, Any], only: set[str] | Non
         if note is not None:
             note = str(note).replace("\r\n", "\n").strip()
             if len(note) > EVIDENCE_MAX:
-                errors.setdefault(q.id, f"Shorten the evidence to {EVIDENCE_MAX:,} characters.")
+                errors.setdefault(q.id, f"The evidence has {len(note):,} characters, "
+                                        f"{len(note) - EVIDENCE_MAX:,} more than the "
+                                        f"{EVIDENCE_MAX:,} it can hold: shorten it; nothing "
+                                        "of it was saved.")
             else:
                 evidence[q.id] = note or None
     return values, evidence, errors

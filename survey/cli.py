@@ -39,8 +39,19 @@ def service_command(func: Callable) -> Callable:
             return result
         except SurveyError as exc:
             db.session.rollback()
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(str(exc) + _option_hint(exc)) from None
     return wrapper
+
+
+def _option_hint(exc: SurveyError) -> str:
+    """" (--country ISO3)" when the broken rule is about an option of the running command."""
+    context = click.get_current_context(silent=True)
+    if context is None or not exc.field:
+        return ""
+    for param in context.command.params:
+        if isinstance(param, click.Option) and param.name == exc.field:
+            return f" ({param.opts[-1]}{' ' + param.metavar if param.metavar else ''})"
+    return ""
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False,
@@ -105,7 +116,7 @@ def seed_demo() -> None:
 @cli.command("create-user")
 @click.argument("email")
 @click.option("--role", required=True, help="focal_point, reviewer, analyst or admin")
-@click.option("--country", help="ISO3 code; required for focal points")
+@click.option("--country", metavar="ISO3", help="ISO3 code; required for focal points")
 @click.option("--name", help="Display name (default: the part before @)")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input")
 @with_appcontext

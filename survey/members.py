@@ -43,7 +43,8 @@ def country_by_iso3(iso3: str) -> Country:
     if country is None:
         valid = db.session.scalars(select(Country.iso3).order_by(Country.iso3)).all()
         listing = ", ".join(valid) if valid else "none loaded yet (run: survey seed)"
-        raise NotFound(f"unknown country code '{iso3}'; valid codes: {listing}")
+        raise NotFound(f"unknown country code '{iso3}'; valid codes: {listing}",
+                       field="country")
     return country
 
 

@@ -57,7 +57,7 @@ NOT_SUBMITTED = (ResponseStatus.NOT_STARTED, ResponseStatus.IN_PROGRESS, Respons
 def _check_dates(opens: dt.date | None, closes: dt.date | None) -> None:
     if opens and closes and closes < opens:
         raise SurveyError(f"the closing date {closes.isoformat()} is before the opening date "
-                          f"{opens.isoformat()}")
+                          f"{opens.isoformat()}", field="closes_on")
 
 
 def create_draft_round(name: str, questionnaire: str, *, opens: dt.date | None = None,
@@ -65,9 +65,10 @@ def create_draft_round(name: str, questionnaire: str, *, opens: dt.date | None =
     """A round in preparation: nobody sees it until it is opened."""
     name = (name or "").strip()
     if not name or len(name) > 120:
-        raise SurveyError("a round needs a name of 1 to 120 characters")
+        raise SurveyError("a round needs a name of 1 to 120 characters", field="name")
     if db.session.scalar(select(Round.id).where(Round.name == name)) is not None:
-        raise SurveyError(f"a round named '{name}' already exists; choose another name")
+        raise SurveyError(f"a round named '{name}' already exists; choose another name",
+                          field="name")
     version = find_version(questionnaire)
     _check_dates(opens, closes)
     draft = Round(name=name, questionnaire=version, state=RoundState.DRAFT, opens_on=opens,
@@ -179,3 +180,13 @@ def reminder_list(round_: Round) -> list[tuple[Country, ResponseStatus, list[str
             .order_by(User.email)):
         emails.setdefault(country_id, []).append(email)
     return [(country, status, emails.get(country.id, [])) for country, status in rows]
+
+
+def open_twins(round_: Round) -> list[Round]:
+    """Other open rounds of the same questionnaire (any version): focal points would see
+    them side by side, so pages tell them apart and opening another one warns."""
+    return list(db.session.scalars(
+        select(Round)
+        .where(Round.state == RoundState.OPEN, Round.id != round_.id,
+               Round.questionnaire.has(code=round_.questionnaire.code))
+        .order_by(Round.opens_on.desc().nulls_last(), Round.id.desc())))

@@ -20,7 +20,17 @@ from .extensions import db
 
 
 class SurveyError(Exception):
-    """A request that breaks a rule; the message is one clear line for a person."""
+    """A request that breaks a rule; the message is one clear line for a person.
+
+    ``field`` names what the rule is about when it is one thing a person typed or chose
+    (``"country"``, ``"email"``): a page puts the words under the form field of that name,
+    the command line names its option. The words themselves never name a page's field
+    or a command's option, so both can say them.
+    """
+
+    def __init__(self, message: str = "", *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 class NotFound(SurveyError):
@@ -50,13 +60,15 @@ class RuleOutcome:
 
 
 @contextmanager
-def commit_or_explain(*, field: Any = None, flash_it: bool = True) -> Iterator[RuleOutcome]:
+def commit_or_explain(*, field: Any = None, form: Any = None,
+                      flash_it: bool = True) -> Iterator[RuleOutcome]:
     """Run a page's service calls as one unit of work.
 
     Every rule held: commit. A rule broke (``SurveyError``): roll back, and put its words
-    beside ``field`` (a WTForms field) when given, else flash them as an error unless
-    ``flash_it`` is false (the view shows ``outcome.message`` itself). The view reads
-    ``outcome.broken`` to choose what to answer.
+    under the form field the rule names (``exc.field``, looked up in ``form``), else beside
+    ``field`` (a WTForms field: where a rule about the whole form goes) when given, else
+    flash them as an error unless ``flash_it`` is false (the view shows
+    ``outcome.message`` itself). The view reads ``outcome.broken`` to choose what to answer.
     """
     outcome = RuleOutcome()
     try:
@@ -64,9 +76,20 @@ def commit_or_explain(*, field: Any = None, flash_it: bool = True) -> Iterator[R
     except SurveyError as exc:
         db.session.rollback()
         outcome.broken = exc
-        if field is not None:
-            field.errors = [*field.errors, outcome.message]
+        target = _field_named(form, exc.field) or field
+        if target is not None:
+            target.errors = [*target.errors, outcome.message]
         elif flash_it:
             flash(outcome.message, "error")
         return
     db.session.commit()
+
+
+def _field_named(form: Any, name: str | None) -> Any:
+    """The form's field called ``name``, if the form has one."""
+    if form is None or not name:
+        return None
+    try:
+        return form[name]
+    except KeyError:
+        return None

@@ -9,11 +9,11 @@ from flask import Flask, request
 from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from .access import visible_rounds
 from .extensions import db
-from .models import STATUS_LABELS, Notification, Response, ResponseStatus, Role, Round
+from .models import STATUS_LABELS, Notification, Response, ResponseStatus, Role, Round, RoundState
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -42,39 +42,64 @@ def register_template_helpers(app: Flask) -> None:
                 "get_locale": get_locale, "header": Header()}
 
 
+def rounds_newest_open_first():
+    """An ORDER BY for rounds as people look for them: open ones first, then closed, then
+    archived (drafts, for administrators, last); the newest first within each."""
+    state_rank = case({RoundState.OPEN: 0, RoundState.CLOSED: 1, RoundState.ARCHIVED: 2},
+                      value=Round.state, else_=3)
+    return (state_rank, Round.opens_on.desc().nulls_last(), Round.id.desc())
+
+
 class Header:
     """What the page header shows a logged-in person: unread notifications, and the round
     (and, for a focal point, their country's response) the navigation links point at.
 
     One query, made only when a page's header reads it (never for a visitor who is not
     logged in, nor for a fragment rendered without the layout). The round is the one in
-    the page's URL when the person may see it, else the newest round they may see.
+    the page's URL (or the round of the response in it) when the person may see it, else
+    the newest open round they may see, else the newest closed one.
     """
 
     @cached_property
-    def _values(self) -> tuple[int, int | None, int | None]:
+    def _values(self) -> tuple[int, int | None, str | None, int | None]:
         user = current_user
         if not user.is_authenticated:
-            return 0, None, None
+            return 0, None, None, None
         visible = visible_rounds(user)
-        newest = (select(Round.id).where(visible)
-                  .order_by(Round.opens_on.desc().nulls_last(), Round.id.desc())
+        newest = (select(Round.id).where(visible).order_by(*rounds_newest_open_first())
                   .limit(1).scalar_subquery())
-        asked = (request.view_args or {}).get("round_id")
-        round_id = newest if not isinstance(asked, int) else func.coalesce(
+        args = request.view_args or {}
+        asked = args.get("round_id") if isinstance(args.get("round_id"), int) else None
+        if asked is None and isinstance(args.get("response_id"), int):
+            asked = select(Response.round_id).where(
+                Response.id == args["response_id"]).scalar_subquery()
+        round_id = newest if asked is None else func.coalesce(
             select(Round.id).where(Round.id == asked, visible).scalar_subquery(), newest)
+        name = select(Round.name).where(Round.id == round_id).scalar_subquery()
         unread = (select(func.count(Notification.id))
                   .where(Notification.user_id == user.id, Notification.read_at.is_(None))
                   .scalar_subquery())
-        response_id = None
+        columns = [unread, round_id, name]
         if user.role is Role.FOCAL_POINT:
-            response_id = (select(Response.id)
+            columns.append(select(Response.id)
                            .where(Response.round_id == round_id,
                                   Response.country_id == user.country_id)
                            .limit(1).scalar_subquery())
-        columns = [unread, round_id] + ([response_id] if response_id is not None else [])
         row = db.session.execute(select(*columns)).one()
-        return row[0] or 0, row[1], (row[2] if len(row) > 2 else None)
+        return row[0] or 0, row[1], row[2], (row[3] if len(row) > 3 else None)
+
+    @cached_property
+    def rounds(self) -> list[Round]:
+        """Every round that has responses (not a draft), open ones first: the round
+        switcher's list."""
+        if not current_user.is_authenticated:
+            return []
+        return list(db.session.scalars(select(Round).where(Round.state != RoundState.DRAFT)
+                                       .order_by(*rounds_newest_open_first())))
+
+    @property
+    def round_name(self) -> str | None:
+        return self._values[2]
 
     @property
     def unread_notifications(self) -> int:
@@ -86,4 +111,4 @@ class Header:
 
     @property
     def response_id(self) -> int | None:
-        return self._values[2]
+        return self._values[3]

@@ -215,7 +215,8 @@ def login():
         if attempt.refusal:
             flash(attempt.refusal, "error")
             return render_template("accounts/login.html", form=form), 429
-        if verify_password(user, form.password.data) and user.active:
+        password_right = verify_password(user, form.password.data)  # one check, same time
+        if password_right and user.active:
             attempt.succeeded()
             stashed = session.get(STASH_KEY)
             session.clear()  # a new session: nothing from before the login carries over
@@ -235,6 +236,11 @@ def login():
                 response = redirect(safe_next_url(request.args.get("next")) or url_for("home.index"))
             _remember_device(response, user)
             return response
+        if password_right:  # right password, deactivated account
+            # Only someone who knows the password learns the account exists: tell them why.
+            flash(_("This account is deactivated. Ask an administrator of the survey to "
+                    "reactivate it if you still need it."), "error")
+            return render_template("accounts/login.html", form=form), 403
         # Same words whether or not the account exists.
         flash(_("The e-mail or password is not correct."), "error")
         status = 401

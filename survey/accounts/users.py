@@ -31,10 +31,10 @@ def normalise_email(email: str) -> str:
     try:
         checked = validate_email(value, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError:
-        raise SurveyError(f"'{email}' is not a valid e-mail address") from None
+        raise SurveyError(f"'{email}' is not a valid e-mail address", field="email") from None
     address = (checked.ascii_email or checked.normalized).lower()
     if len(address) > 254:
-        raise SurveyError(f"'{email}' is not a valid e-mail address")
+        raise SurveyError(f"'{email}' is not a valid e-mail address", field="email")
     return address
 
 
@@ -59,8 +59,8 @@ def parse_role(role: str) -> Role:
     try:
         return Role((role or "").strip().lower().replace("-", "_"))
     except ValueError:
-        raise SurveyError(
-            f"unknown role '{role}'; roles: {', '.join(r.value for r in Role)}") from None
+        raise SurveyError(f"unknown role '{role}'; roles: {', '.join(r.value for r in Role)}",
+                          field="role") from None
 
 
 def create_user(email: str, role: str | Role, *, country: str | None = None,
@@ -69,14 +69,15 @@ def create_user(email: str, role: str | Role, *, country: str | None = None,
     email = normalise_email(email)
     role = role if isinstance(role, Role) else parse_role(role)
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise SurveyError(f"a user with the e-mail {email} already exists")
+        raise SurveyError(f"a user with the e-mail {email} already exists", field="email")
     country_row = None
     if role is Role.FOCAL_POINT:
         if not country:
-            raise SurveyError("a focal point needs a country (--country ISO3)")
+            raise SurveyError("a focal point needs a country", field="country")
         country_row = country_by_iso3(country)
     elif country:
-        raise SurveyError(f"only focal points belong to a country; a {role.value} sees all members")
+        raise SurveyError(f"only focal points belong to a country; a {role.value} sees all "
+                          "members", field="country")
     if password is not None:
         check_password_strength(password)
     user = User(email=email, role=role, country=country_row,
@@ -148,7 +149,7 @@ def change_role(user: User, role: str | Role, country: str | None, actor: User) 
         raise SurveyError("you cannot remove your own administrator role; ask another administrator")
     if new_role is Role.FOCAL_POINT:
         if not country:
-            raise SurveyError("a focal point needs a country")
+            raise SurveyError("a focal point needs a country", field="country")
         new_country = country_by_iso3(country)
     else:
         new_country = None

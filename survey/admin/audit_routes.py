@@ -14,6 +14,7 @@ from ..models import Round, User
 from ..paging import paginate
 from ..request_guard import record_id
 from .audit_trail import CSV_HEADER, AuditFilter, audit_actions, audit_csv_rows, audit_events
+from .audit_words import action_label, describe
 from .routes import admin_only, bp
 
 PER_PAGE = 50
@@ -39,9 +40,10 @@ def _filters() -> AuditFilter:
 def audit():
     filters = _filters()
     args = {k: v for k, v in request.args.items() if k != "page" and v}
+    events = paginate(audit_events(filters), PER_PAGE)
     return render_template(
-        "admin/audit.html", events=paginate(audit_events(filters), PER_PAGE), filters=filters,
-        args=args, actions=audit_actions(),
+        "admin/audit.html", events=events, filters=filters, words=describe(events.items),
+        action_label=action_label, args=args, actions=audit_actions(),
         users=db.session.scalars(select(User).order_by(User.email)).all(),
         countries=all_countries(),
         rounds=db.session.scalars(select(Round).order_by(Round.id.desc())).all())

@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
 from ..models import AuditEvent, Country, Round, User
+from .audit_words import describe
 
 
 @dataclass(frozen=True)
@@ -65,19 +66,36 @@ def audit_actions() -> list[str]:
 
 
 CSV_HEADER = ["When (UTC)", "User", "Action", "Entity", "Entity id", "Round", "Country",
-              "Response id", "Question", "Old value", "New value", "Detail", "Address"]
+              "Response id", "Question", "Old value", "New value", "Detail", "Address",
+              "What (in words)", "Target", "Change (in words)"]
+DESCRIBE_BATCH = 500
 
 
 def audit_csv_rows(filters: AuditFilter) -> Iterator[list[Any]]:
+    """The trail as rows: the codes and values as stored (for machines), then the same
+    event in words (for people)."""
     result = db.session.execute(_rows_query(filters).execution_options(yield_per=1000))
     try:
-        for event, email, iso3, round_name in result:
-            yield [event.at.isoformat(sep=" ", timespec="seconds"), email or "", event.action,
-                   event.entity, event.entity_id, round_name or "", iso3 or "", event.response_id,
-                   event.question_id or "", _json(event.old_value), _json(event.new_value),
-                   event.detail or "", event.remote_addr or ""]
+        batch: list[tuple] = []
+        for row in result:
+            batch.append(row)
+            if len(batch) >= DESCRIBE_BATCH:
+                yield from _csv_batch(batch)
+                batch = []
+        yield from _csv_batch(batch)
     finally:
         result.close()  # also when the download is abandoned half way (server-side cursor)
+
+
+def _csv_batch(rows: list[tuple]) -> Iterator[list[Any]]:
+    words = describe(event for event, *_rest in rows)
+    for event, email, iso3, round_name in rows:
+        said = words[event.id]
+        yield [event.at.isoformat(sep=" ", timespec="seconds"), email or "", event.action,
+               event.entity, event.entity_id, round_name or "", iso3 or "", event.response_id,
+               event.question_id or "", _json(event.old_value), _json(event.new_value),
+               event.detail or "", event.remote_addr or "", said.action, said.target,
+               "; ".join(said.changes)]
 
 
 def _json(value: Any) -> str:

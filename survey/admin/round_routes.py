@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from ..confirmation import Confirmation, confirmed
 from ..downloads.csv_download import csv_response
 from ..extensions import db
 from ..models import STATUS_LABELS, ResponseStatus, Round, RoundState
 from ..questionnaire_versions import list_versions
 from ..rounds import (
+    NOT_SUBMITTED,
     act_on_round,
     all_rounds,
     create_draft_round,
+    open_twins,
     reminder_list,
     round_actions,
     set_round_dates,
@@ -46,7 +50,7 @@ def rounds():
 def create_round():
     form = _round_form()
     if form.validate_on_submit():
-        with commit_or_explain(field=form.name) as outcome:
+        with commit_or_explain(field=form.name, form=form) as outcome:
             new = create_draft_round(form.name.data, form.questionnaire.data,
                                      opens=form.opens_on.data, closes=form.closes_on.data,
                                      actor=current_user)
@@ -87,7 +91,7 @@ def round_dates(round_id: int):
     round_ = db.get_or_404(Round, round_id)
     form = RoundDatesForm()
     if form.validate_on_submit():
-        with commit_or_explain(field=form.closes_on) as outcome:
+        with commit_or_explain(field=form.closes_on, form=form) as outcome:
             set_round_dates(round_, form.opens_on.data, form.closes_on.data, actor=current_user)
         if not outcome.broken:
             flash(_("Dates saved."), "success")
@@ -101,6 +105,8 @@ def round_state(round_id: int, action: str):
     round_ = db.get_or_404(Round, round_id)
     if not ActionForm().validate_on_submit():
         abort(400)
+    if action in round_actions(round_) and not confirmed():
+        return _confirm_round_action(round_, action)
     with commit_or_explain() as outcome:
         act_on_round(round_, action, actor=current_user)
     if not outcome.broken:
@@ -112,6 +118,54 @@ def round_state(round_id: int, action: str):
         }
         flash(messages[action], "success")
     return redirect(url_for("admin.round_detail", round_id=round_id))
+
+
+def _confirm_round_action(round_: Round, action: str):
+    """Opening, closing, reopening and archiving reach every member: say how, then act."""
+    counts = status_counts([round_.id])[round_.id]
+    waiting = sum(counts.get(s, 0) for s in NOT_SUBMITTED)
+    consequences, warnings = [], []
+    if action in ("open", "reopen"):
+        if action == "open":
+            consequences.append(_("Every active member gets a response to fill in, and its "
+                                  "focal points can start answering."))
+        else:
+            consequences.append(_("Focal points can change answers again until you close the "
+                                  "round; %(num)d members have not submitted.", num=waiting))
+        for twin in open_twins(round_):
+            warnings.append(_(
+                "“%(other)s” is open too, with the same questionnaire (%(code)s; closing "
+                "date: %(closes)s). Focal points would see two open rounds of one questionnaire and "
+                "could answer the wrong one. Close “%(other)s” first unless both are meant "
+                "to run at once.", other=twin.name, code=round_.questionnaire.code,
+                closes=_day(twin.closes_on)))
+    elif action == "close":
+        consequences.append(_("Answers are locked: nobody can change or submit them until "
+                              "the round is reopened."))
+        if waiting:
+            warnings.append(ngettext(
+                "%(num)d member has not submitted yet; its answers stay unsubmitted.",
+                "%(num)d members have not submitted yet; their answers stay unsubmitted.",
+                waiting))
+    else:
+        consequences.append(_("The round is kept for the record and can never change again, "
+                              "nor be reopened."))
+    labels = {"open": _("Yes, open the round"), "close": _("Yes, close the round"),
+              "reopen": _("Yes, reopen the round"), "archive": _("Yes, archive the round")}
+    titles = {"open": _("Open “%(name)s”?", name=round_.name),
+              "close": _("Close “%(name)s”?", name=round_.name),
+              "reopen": _("Reopen “%(name)s” for late edits?", name=round_.name),
+              "archive": _("Archive “%(name)s”?", name=round_.name)}
+    return Confirmation(
+        title=titles[action], button=labels[action],
+        action=url_for("admin.round_state", round_id=round_.id, action=action),
+        cancel=url_for("admin.round_detail", round_id=round_.id),
+        consequences=consequences, warnings=warnings,
+        danger=action in ("close", "archive")).render()
+
+
+def _day(day) -> str:
+    return day.strftime("%d %b %Y") if day else _("none set")
 
 
 @bp.get("/rounds/<int:round_id>/reminders.csv")

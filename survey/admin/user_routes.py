@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from ..accounts.api_tokens import active_tokens
 from ..accounts.invitations import account_link, invite_user, request_password_reset, send_invitation
 from ..accounts.users import change_role, deactivate, pending_invitation_users, reactivate, users_list
+from ..confirmation import Confirmation, confirmed
 from ..extensions import db
 from ..members import all_countries
 from ..models import User
@@ -49,7 +52,7 @@ def invite():
     form = InviteForm()
     form.country.choices = _country_choices()
     if form.validate_on_submit():
-        with commit_or_explain(field=form.email) as outcome:
+        with commit_or_explain(field=form.email, form=form) as outcome:
             user = invite_user(form.email.data, form.role.data, country=form.country.data or None,
                                name=form.name.data, actor=current_user, link_for=account_link)
         if not outcome.broken:
@@ -87,7 +90,7 @@ def user_role(user_id: int):
     form = RoleForm()
     form.country.choices = _country_choices()
     if form.validate_on_submit():
-        with commit_or_explain(field=form.role) as outcome:
+        with commit_or_explain(field=form.role, form=form) as outcome:
             changed = change_role(user, form.role.data, form.country.data or None, current_user)
         if not outcome.broken:
             flash(_("Role saved.") if changed else _("Nothing changed."), "success")
@@ -101,6 +104,8 @@ def user_action(user_id: int, action: str):
     user = _user_or_404(user_id)
     if not ActionForm().validate_on_submit():
         abort(400)
+    if action == "deactivate" and user.active and user.id != current_user.id and not confirmed():
+        return _confirm_deactivation(user)
     with commit_or_explain() as outcome:
         if action == "deactivate":
             deactivate(user, current_user)
@@ -120,3 +125,23 @@ def user_action(user_id: int, action: str):
     if not outcome.broken:
         flash(message, "success")
     return redirect(url_for("admin.user_detail", user_id=user_id))
+
+
+def _confirm_deactivation(user: User):
+    tokens = len(active_tokens(user))
+    consequences = [
+        _("%(email)s can no longer log in; a browser where they are logged in is logged out "
+          "at its next page.", email=user.email),
+        _("Their answers, comments and the audit trail stay as they are."),
+        _("You can reactivate the account later; they log in with the same password."),
+    ]
+    if tokens:
+        consequences.insert(1, ngettext(
+            "Their %(num)d API token is revoked for good (reactivating does not revive it).",
+            "Their %(num)d API tokens are revoked for good (reactivating does not revive them).",
+            tokens))
+    return Confirmation(
+        title=_("Deactivate %(email)s?", email=user.email), button=_("Yes, deactivate"),
+        action=url_for("admin.user_action", user_id=user.id, action="deactivate"),
+        cancel=url_for("admin.user_detail", user_id=user.id),
+        consequences=consequences, danger=True).render()

@@ -47,12 +47,18 @@ from ..questionnaire_versions import definition_of
 from ..review.services import threads_of
 from ..rules import SurveyError, commit_or_explain, rule_message
 from .forms import section_form_class
-from .responses import answers_of, definition_for, is_editable, submit_response, values_of
+from .next_step import continue_url, focal_point_home
+from .responses import (
+    answers_of,
+    definition_for,
+    is_editable,
+    submit_response,
+    values_of,
+)
 from .services import (
     SEEN_SUFFIX,
     VERSION_SUFFIX,
     can_prefill,
-    country_responses,
     digest,
     prefill_from_previous,
     question_history,
@@ -122,15 +128,19 @@ def questionnaire(round_id: int):
 @bp.get("/my-country")
 @roles_required(Role.FOCAL_POINT)
 def home():
-    return render_template("answering/home.html", rows=country_responses(current_user),
+    return render_template("answering/home.html", rows=focal_point_home(current_user),
                            lang=_lang(), editable=is_editable)
 
 
 @bp.get("/responses/<int:response_id>")
 @login_required
 def start(response_id: int):
+    """"Continue answering": the country's next step (for its focal points), else section 1."""
     response = load_response(response_id)
-    first = definition_for(response).sections[0]
+    definition = definition_for(response)
+    if can_edit_response(current_user, response) and is_editable(response):
+        return redirect(continue_url(response, definition, values_of(answers_of(response))))
+    first = definition.sections[0]
     return redirect(url_for(".section", response_id=response.id, section_id=first.id))
 
 

@@ -6,6 +6,8 @@ import re
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask import Response as HttpResponse
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..access import (
@@ -18,6 +20,7 @@ from ..access import (
 )
 from ..answering.responses import answers_of
 from ..answering.services import previous_response
+from ..confirmation import Confirmation, carried, confirmed
 from ..extensions import db
 from ..models import Answer, Response, ResponseStatus, ReviewComment, Role, Round, utcnow
 from ..paging import paginate
@@ -25,6 +28,7 @@ from ..questionnaire_versions import definition_of
 from ..request_guard import record_id
 from ..rules import NotFound, RuleOutcome, commit_or_explain
 from ..security import safe_next_url
+from . import guidance
 from . import services as review_service
 from .services import WHOLE_SUBMISSION, CommentLimitReached
 from .tracker_workbook import tracker_workbook
@@ -82,8 +86,11 @@ def show(response_id: int):
         if prior is not None:
             previous = answers_of(prior)
             previous_definition = definition_of(previous_round.questionnaire)
+    returned = guidance.last_return(response)
     return render_template(
         "review/show.html", response=response, definition=definition, answers=answers,
+        returned=returned, changed_since_return=guidance.changed_since_return(response, answers),
+        open_thread_count=len(guidance.open_threads(response)),
         previous=previous, previous_definition=previous_definition, previous_round=previous_round,
         threads=review_service.threads_of(response), history=review_service.status_history(response),
         can_review=can_review(current_user), can_comment=can_comment(current_user, response))
@@ -107,6 +114,9 @@ def _decide(response_id: int, action) -> HttpResponse:
 @roles_required(Role.REVIEWER, Role.ADMIN)
 def return_(response_id: int):
     reason = request.form.get("reason", "")
+    response = _response(response_id)
+    if response.status is ResponseStatus.SUBMITTED and reason.strip() and not confirmed():
+        return _confirm_return(response, reason.strip())
     return _decide(response_id,
                    lambda r: review_service.return_response(r, current_user, reason))
 
@@ -114,7 +124,64 @@ def return_(response_id: int):
 @bp.post("/responses/<int:response_id>/approve")
 @roles_required(Role.REVIEWER, Role.ADMIN)
 def approve(response_id: int):
+    response = _response(response_id)
+    if response.status is ResponseStatus.SUBMITTED and not confirmed():
+        return _confirm_approval(response)
     return _decide(response_id, lambda r: review_service.approve_response(r, current_user))
+
+
+def _focal_point_words(response: Response) -> str:
+    return _("%(country)s’s focal points", country=response.country.name)
+
+
+def _confirm_approval(response: Response):
+    """Approving is final for the country: say so, and what is still open."""
+    open_threads = guidance.open_threads(response)
+    definition = definition_of(response.round.questionnaire)
+    warnings, links = [], []
+    if open_threads:
+        warnings.append(ngettext(
+            "%(num)d comment thread is still open. Approving does not close it; the country "
+            "will no longer be able to change its answers.",
+            "%(num)d comment threads are still open. Approving does not close them; the "
+            "country will no longer be able to change its answers.", len(open_threads)))
+        links.append((_("Read the open threads"),
+                      url_for("review.comments", response_id=response.id)))
+        first = guidance.first_open_question(response, definition, open_threads)
+        if first is not None:
+            links.append((_("Go to question %(n)s", n=first.number),
+                          url_for("review.show", response_id=response.id) + f"#q-{first.id}"))
+    return Confirmation(
+        title=_("Approve the response of %(country)s to %(round)s?",
+                country=response.country.name, round=response.round.name),
+        action=url_for("review.approve", response_id=response.id),
+        button=_("Yes, approve"), cancel=url_for("review.show", response_id=response.id),
+        consequences=[
+            _("The answers are locked: %(who)s can no longer change them.",
+              who=_focal_point_words(response)),
+            _("%(who)s are told it is approved.", who=_focal_point_words(response)),
+            _("The response counts in the country profile and the regional figures of %(round)s.",
+              round=response.round.name),
+            _("A reviewer can reopen it later, with a reason."),
+        ],
+        warnings=warnings, links=links).render()
+
+
+def _confirm_return(response: Response, reason: str):
+    return Confirmation(
+        title=_("Return the response of %(country)s to %(round)s?",
+                country=response.country.name, round=response.round.name),
+        action=url_for("review.return_", response_id=response.id),
+        button=_("Yes, return to the country"),
+        cancel=url_for("review.show", response_id=response.id),
+        consequences=[
+            _("%(who)s can change the answers again and must submit once more.",
+              who=_focal_point_words(response)),
+            _("They are told, with the reason below; it is also kept as a comment on the "
+              "whole submission."),
+        ],
+        quote=(_("The reason the country will read"), reason),
+        carry=carried(["reason"])).render()
 
 
 @bp.post("/responses/<int:response_id>/reopen")

@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import log_in
 
@@ -39,7 +40,11 @@ def test_admin_runs_a_round_from_draft_to_archive(page, demo):
     page.get_by_role("button", name="Save dates").click()
     assert page.get_by_text("Dates saved.").is_visible()
     page.get_by_role("button", name="Open the round").click()
-    assert page.get_by_text("The round is open: focal points can answer now.").is_visible()
+    # Another round of the same questionnaire is open: the confirmation page says so.
+    expect(page.get_by_role("heading", name="Open “2027 capability survey”?")).to_be_visible()
+    assert page.get_by_text("“2026 capability survey” is open too").is_visible()
+    page.get_by_role("button", name="Yes, open the round").click()
+    expect(page.get_by_text("The round is open: focal points can answer now.")).to_be_visible()
     assert page.get_by_text("45 members have not submitted yet.").is_visible()
     emails = page.get_by_label("Focal points’ e-mails", exact=False).input_value()
     assert "focal.tha@example.org" in emails and "focal.fji@example.org" in emails
@@ -48,9 +53,11 @@ def test_admin_runs_a_round_from_draft_to_archive(page, demo):
     assert download.value.suggested_filename.startswith("reminders-round-")
 
     page.get_by_role("button", name="Close the round").click()
-    assert page.get_by_text("The round is closed: answers are locked.").is_visible()
+    page.get_by_role("button", name="Yes, close the round").click()
+    expect(page.get_by_text("The round is closed: answers are locked.")).to_be_visible()
     page.get_by_role("button", name="Archive the round").click()
-    assert page.get_by_text("The round is archived.").is_visible()
+    page.get_by_role("button", name="Yes, archive the round").click()
+    expect(page.get_by_text("The round is archived.")).to_be_visible()
     assert page.get_by_role("button", name="Reopen for late edits").count() == 0
 
     page.get_by_role("link", name="Rounds").first.click()
@@ -82,7 +89,8 @@ def test_invited_person_sets_a_password_and_is_shut_out_when_deactivated(page, b
     invited.get_by_label("New password").fill("a long pass phrase")
     invited.get_by_label("Repeat the password").fill("a long pass phrase")
     invited.get_by_role("button", name="Set password").click()
-    assert invited.get_by_text("Your password is set.").is_visible()
+    # Wait for the page after the post (is_visible alone does not wait; flaky under load).
+    expect(invited.get_by_text("Your password is set.")).to_be_visible()
     log_in(invited, "new.reviewer@example.org", "a long pass phrase")
     assert invited.get_by_role("heading", name="Survey rounds").is_visible()
     assert invited.get_by_role("link", name="Administration").count() == 0
@@ -97,7 +105,8 @@ def test_invited_person_sets_a_password_and_is_shut_out_when_deactivated(page, b
     page.goto("/admin/users")
     page.get_by_role("link", name="new.reviewer@example.org").click()
     page.get_by_role("button", name="Deactivate").click()
-    assert page.get_by_text("any open session has ended").is_visible()
+    page.get_by_role("button", name="Yes, deactivate").click()
+    expect(page.get_by_text("any open session has ended")).to_be_visible()
     invited.goto("/")
     assert "/login" in invited.url
     other.close()

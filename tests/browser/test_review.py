@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from survey.answering.responses import transition
@@ -38,7 +39,8 @@ def test_return_resubmit_approve(page, demo, make_user):
     page.get_by_label("Return to the country with this comment").fill(
         "Please give the number of MLA requests received.")
     page.get_by_role("button", name="Return to country").click()
-    assert page.get_by_role("status").filter(has_text="the response is now returned").is_visible()
+    page.get_by_role("button", name="Yes, return to the country").click()
+    expect(page.get_by_role("status").filter(has_text="the response is now returned")).to_be_visible()
     history = page.locator("table.history")
     assert "Please give the number of MLA requests received." in history.inner_text()
     page.get_by_role("button", name="Log out").click()
@@ -67,7 +69,8 @@ def test_return_resubmit_approve(page, demo, make_user):
     page.goto(f"/responses/{response.id}/review")
     assert page.locator(".meta .badge-submitted").is_visible()
     page.get_by_role("button", name="Approve").click()
-    assert page.get_by_role("status").filter(has_text="the response is now approved").is_visible()
+    page.get_by_role("button", name="Yes, approve").click()
+    expect(page.get_by_role("status").filter(has_text="the response is now approved")).to_be_visible()
     assert page.locator(".meta .badge-approved").is_visible()
     history_text = page.locator("table.history").inner_text()
     assert history_text.count("Submitted") >= 3 and "Approved" in history_text

@@ -229,8 +229,11 @@ DEFAULT_QUERY = ("q",)
 
 FIELDS: dict[str, list[tuple[str, str, str]]] = {
     # (name, input type, default value)
-    "review.approve": [],
-    "review.return_": [("reason", "textarea", "Please check the figures.")],
+    # The confirmation of wide actions (survey/confirmation.py): without it, the route
+    # answers with the confirmation page, which carries every posted field back.
+    "review.approve": [("confirmed", "hidden", "yes")],
+    "review.return_": [("reason", "textarea", "Please check the figures."),
+                       ("confirmed", "hidden", "yes")],
     "review.reopen": [("reason", "textarea", "A figure was wrong.")],
     "review.add_comment": [("body", "textarea", "A comment."), ("question_id", "hidden", ""),
                            ("parent_id", "hidden", ""), ("next", "hidden", "")],
@@ -241,8 +244,8 @@ FIELDS: dict[str, list[tuple[str, str, str]]] = {
     "profile_pages.publishable": [("publishable", "hidden", "1")],
     "accounts.logout": [],
     "accounts.revoke_token": [],
-    "admin.round_state": [],
-    "admin.user_action": [],
+    "admin.round_state": [("confirmed", "hidden", "yes")],
+    "admin.user_action": [("confirmed", "hidden", "yes")],
     # Shown on a reviewer's page only (the corpus acts on a focal point), and after a
     # confirmation page.
     "admin.reviewer_countries": [("countries", "checkbox", "1")],

@@ -55,7 +55,7 @@ def test_deactivation_revokes_api_tokens_for_good(app, demo):
     bearer = {"Authorization": f"Bearer {raw}"}
     assert api.get("/api/v1/rounds", headers=bearer).status_code == 200
     admin = browser(app, "admin@example.org", demo["admin@example.org"])
-    admin.post(f"/admin/users/{analyst.id}/deactivate")
+    admin.post(f"/admin/users/{analyst.id}/deactivate", data={"confirmed": "yes"})
     assert api.get("/api/v1/rounds", headers=bearer).status_code == 401
     admin.post(f"/admin/users/{analyst.id}/reactivate")
     assert api.get("/api/v1/rounds", headers=bearer).status_code == 401

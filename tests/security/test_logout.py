@@ -55,7 +55,7 @@ def test_deactivation_and_password_change_end_the_other_sessions(app, demo):
     assert db.session.scalar(select(UserSession.id).where(UserSession.user_id == user.id)) is not None
 
     admin = browser(app, "admin@example.org", demo["admin@example.org"])
-    admin.post(f"/admin/users/{user.id}/deactivate")
+    admin.post(f"/admin/users/{user.id}/deactivate", data={"confirmed": "yes"})
     assert kept.get("/account").status_code == 302
     db.session.expire_all()
     assert db.session.scalar(select(UserSession.id).where(UserSession.user_id == user.id)) is None

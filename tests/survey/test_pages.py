@@ -40,7 +40,15 @@ def test_inactive_account_cannot_log_in(client, make_user):
     user.active = False
     db.session.commit()
     response = client.post("/login", data={"email": user.email, "password": "correct horse battery"})
-    assert response.status_code == 401
+    # The right password learns the account is deactivated (nobody else does) ...
+    assert response.status_code == 403
+    assert "This account is deactivated" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302                       # ... and is not logged in
+    # A wrong password gets the words every wrong password gets: no account enumeration.
+    wrong = client.post("/login", data={"email": user.email, "password": "wrong password!"})
+    assert wrong.status_code == 401
+    text = wrong.get_data(as_text=True)
+    assert "The e-mail or password is not correct." in text and "deactivated" not in text
 
 
 def test_login_never_redirects_to_another_site(client, make_user):

@@ -144,12 +144,14 @@ def test_deactivation_ends_open_sessions_at_once(app, demo):
     admin_client = app.test_client()
     _admin(admin_client)
     user = db.session.scalar(select(User).where(User.email == "focal.fji@example.org"))
-    page = admin_client.post(f"/admin/users/{user.id}/deactivate", follow_redirects=True)
+    page = admin_client.post(f"/admin/users/{user.id}/deactivate", data={"confirmed": "yes"},
+                             follow_redirects=True)
     assert "is deactivated; any open session has ended" in page.get_data(as_text=True)
     following = focal.get("/my-country")
     assert following.status_code == 302 and "/login" in following.headers["Location"]
-    assert _log_in(app.test_client(), "focal.fji@example.org",
-                   demo["focal.fji@example.org"]).status_code == 401
+    refused = _log_in(app.test_client(), "focal.fji@example.org", demo["focal.fji@example.org"])
+    assert refused.status_code == 403 and "This account is deactivated" in refused.get_data(
+        as_text=True)
     # A reset link cannot revive a deactivated account.
     app.test_client().post("/forgot-password", data={"email": "focal.fji@example.org"},
                            follow_redirects=True)

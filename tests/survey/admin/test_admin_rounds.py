@@ -12,6 +12,8 @@ from survey.models import AuditEvent, Response, Round, RoundState, User
 from survey.rules import SurveyError
 from tests.conftest import login_as
 
+YES = {"confirmed": "yes"}  # the confirmation page's answer (see survey/confirmation.py)
+
 
 def _admin(client):
     admin = db.session.scalar(select(User).where(User.email == "admin@example.org"))
@@ -30,10 +32,13 @@ def test_a_round_goes_from_draft_to_archive(client, demo):
     new = db.session.scalar(select(Round).where(Round.name == "2027 capability survey"))
     assert new.state is RoundState.DRAFT
     assert db.session.scalar(select(func.count(Response.id)).where(Response.round_id == new.id)) == 0
-    # Drafts stay with the administrators.
-    assert "2027 capability survey" not in client.get("/").get_data(as_text=True)
+    # Drafts stay with the administrators: not among the rounds on the home page, only in
+    # the administrator's next step.
+    home = client.get("/").get_data(as_text=True)
+    assert f'id="round-{new.id}"' not in home
+    assert "The draft round “2027 capability survey” is not open yet." in home
 
-    page = client.post(f"/admin/rounds/{new.id}/open", follow_redirects=True)
+    page = client.post(f"/admin/rounds/{new.id}/open", data=YES, follow_redirects=True)
     assert "The round is open" in page.get_data(as_text=True)
     db.session.expire_all()
     assert new.state is RoundState.OPEN
@@ -42,17 +47,17 @@ def test_a_round_goes_from_draft_to_archive(client, demo):
     assert db.session.scalar(select(func.count(Response.id)).where(Response.round_id == new.id)) == 45
     assert "2027 capability survey" in client.get("/").get_data(as_text=True)
 
-    client.post(f"/admin/rounds/{new.id}/close")
+    client.post(f"/admin/rounds/{new.id}/close", data=YES)
     db.session.expire_all()
     assert new.state is RoundState.CLOSED
-    client.post(f"/admin/rounds/{new.id}/reopen")
+    client.post(f"/admin/rounds/{new.id}/reopen", data=YES)
     db.session.expire_all()
     assert new.state is RoundState.OPEN
     # Archiving an open round is refused with a message; it must be closed first.
     page = client.post(f"/admin/rounds/{new.id}/archive", follow_redirects=True)
     assert "cannot archive now" in page.get_data(as_text=True)
-    client.post(f"/admin/rounds/{new.id}/close")
-    client.post(f"/admin/rounds/{new.id}/archive")
+    client.post(f"/admin/rounds/{new.id}/close", data=YES)
+    client.post(f"/admin/rounds/{new.id}/archive", data=YES)
     db.session.expire_all()
     assert new.state is RoundState.ARCHIVED
     actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.round_id == new.id)
@@ -67,7 +72,7 @@ def test_closing_locks_answers_and_reopening_allows_late_edits(client, demo):
     thailand = db.session.scalar(select(Response).where(
         Response.round_id == current.id, Response.country.has(iso3="THA")))
     focal = db.session.scalar(select(User).where(User.email == "focal.tha@example.org"))
-    client.post(f"/admin/rounds/{current.id}/close")
+    client.post(f"/admin/rounds/{current.id}/close", data=YES)
     db.session.expire_all()
     try:
         save_answer(thailand, "inst_lead_agency", "Ministry of Justice", focal)
@@ -75,7 +80,7 @@ def test_closing_locks_answers_and_reopening_allows_late_edits(client, demo):
     except SurveyError as exc:
         assert "can no longer change" in str(exc)
     db.session.rollback()
-    client.post(f"/admin/rounds/{current.id}/reopen")
+    client.post(f"/admin/rounds/{current.id}/reopen", data=YES)
     db.session.expire_all()
     outcome = save_answer(thailand, "inst_lead_agency", "Ministry of Justice", focal)
     assert outcome.changed

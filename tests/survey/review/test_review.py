@@ -112,7 +112,8 @@ def test_return_with_comment_notifies_focal_points_then_approve(client, demo):
     assert response.status is ResponseStatus.SUBMITTED
 
     reply = client.post(f"/responses/{response.id}/return",
-                        data={"reason": "Please cite the confiscation law."}, follow_redirects=True)
+                        data={"reason": "Please cite the confiscation law.", "confirmed": "yes"},
+                        follow_redirects=True)
     page = reply.get_data(as_text=True)
     assert "the response is now returned" in page
     db.session.refresh(response)
@@ -133,7 +134,8 @@ def test_return_with_comment_notifies_focal_points_then_approve(client, demo):
 def test_returning_a_country_without_focal_points_still_works(client, demo):
     as_user(client, REVIEWER)
     response = response_of("IDN")       # no focal point registered in the demo
-    client.post(f"/responses/{response.id}/return", data={"reason": "Check figures."})
+    client.post(f"/responses/{response.id}/return", data={"reason": "Check figures.",
+                                                         "confirmed": "yes"})
     db.session.refresh(response)
     assert response.status is ResponseStatus.RETURNED
     assert db.session.scalar(select(func.count(Notification.id))
@@ -144,7 +146,8 @@ def test_focal_point_is_notified_and_sees_unread_count(client, demo, make_user):
     focal = make_user("focal_point", "IDN", email="focal.idn@example.org")
     as_user(client, REVIEWER)
     response = response_of("IDN")
-    client.post(f"/responses/{response.id}/return", data={"reason": "Check figures."})
+    client.post(f"/responses/{response.id}/return", data={"reason": "Check figures.",
+                                                         "confirmed": "yes"})
     note = db.session.scalar(select(Notification).where(Notification.user_id == focal.id))
     assert "returned" in note.message and note.link == f"/responses/{response.id}/comments"
     login_as(client, focal)
@@ -162,7 +165,7 @@ def test_focal_point_is_notified_and_sees_unread_count(client, demo, make_user):
 def test_approve_and_reopen_with_reason(client, demo):
     as_user(client, REVIEWER)
     response = response_of("IDN")
-    client.post(f"/responses/{response.id}/approve")
+    client.post(f"/responses/{response.id}/approve", data={"confirmed": "yes"})
     db.session.refresh(response)
     assert response.status is ResponseStatus.APPROVED and response.approved_at is not None
     again = client.post(f"/responses/{response.id}/approve", follow_redirects=True)

@@ -1,0 +1,56 @@
+"""Evidence notes say how much room is left and are never cut: a note over the limit is
+refused, in words, under its question, and kept on the page as typed."""
+
+from __future__ import annotations
+
+import re
+
+from questionnaires.forms import EVIDENCE_MAX
+from tests.conftest import login_as
+from tests.survey.answering.test_answering import answer, response_of, section_url, user
+
+
+def _textarea(html: str, name: str) -> str:
+    return re.search(rf'<textarea[^>]*name="{name}"[^>]*>', html).group(0)
+
+
+def test_the_note_counts_its_room_and_the_browser_cuts_nothing(client, demo):
+    login_as(client, user("focal.tha@example.org"))
+    tha = response_of("THA")
+    client.post(section_url(tha, "cooperation"),
+                data={"coop_mla_sent": "12", "coop_mla_sent__version": "0",
+                      "coop_mla_sent__evidence": "x" * 1200})
+    page = client.get(section_url(tha, "cooperation")).get_data(as_text=True)
+    area = _textarea(page, "coop_mla_sent__evidence")
+    assert "maxlength" not in area                       # no silent cut of a long paste
+    assert 'aria-describedby="count-coop_mla_sent"' in area
+    assert 'id="count-coop_mla_sent">3,800 characters left of 5,000</p>' in page
+
+
+def test_a_note_over_the_limit_is_refused_under_its_question_and_kept(client, demo):
+    login_as(client, user("focal.tha@example.org"))
+    tha = response_of("THA")
+    long_note = "See https://example.org/" + "a" * (EVIDENCE_MAX + 186 - 24)
+    assert len(long_note) == EVIDENCE_MAX + 186
+    reply = client.post(section_url(tha, "cooperation"),
+                        data={"coop_mla_sent": "12", "coop_mla_sent__version": "0",
+                              "coop_mla_sent__evidence": long_note})
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 422
+    error = re.search(r'<p class="error" id="err-coop_mla_sent">(.*?)</p>', html).group(1)
+    assert error == ("The evidence has 5,186 characters, 186 more than the 5,000 it can hold: "
+                     "shorten it; nothing of it was saved.")
+    assert long_note in html                             # every character kept to shorten
+    assert "186 characters too many" in html
+    assert answer(tha, "coop_mla_sent") is None or answer(tha, "coop_mla_sent").evidence != \
+        long_note[:EVIDENCE_MAX]
+
+
+def test_background_save_refuses_too_long_a_note_in_words(client, demo):
+    login_as(client, user("focal.tha@example.org"))
+    tha = response_of("THA")
+    reply = client.post(f"/responses/{tha.id}/answers/coop_mla_sent",
+                        data={"coop_mla_sent": "12", "coop_mla_sent__version": "0",
+                              "coop_mla_sent__evidence": "n" * (EVIDENCE_MAX + 1)})
+    assert reply.status_code == 422
+    assert "1 more than the 5,000 it can hold" in reply.get_json()["error"]
