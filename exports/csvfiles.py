@@ -19,7 +19,9 @@ from .tables import (
     changes_tables,
     codebook_table,
     counts_tables,
+    crosswalk_table,
     data_table,
+    method_tables,
     overview_tables,
     pillar_tables,
     pillar_title,
@@ -72,6 +74,11 @@ def sheets_zip(data: ExportInput, *, bom: bool = True, progress: Progress | None
         files.append((f"05-changes-{_slug(table.name)}", table.frame))
     files.append(("06-data", data_table(data).frame))
     files.append(("07-codebook", codebook_table(data.definition, data.meta.language).frame))
+    for table in method_tables(data.definition, data.meta.language):
+        files.append((f"07-codebook-{_slug(table.name)}", table.frame))
+    crosswalk = crosswalk_table(data.definition, data.mapped_definition, data.meta.language)
+    if crosswalk is not None:
+        files.append(("08-crosswalk", crosswalk.frame))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for i, (name, frame) in enumerate(files, start=1):

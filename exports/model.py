@@ -76,6 +76,9 @@ class ExportInput:
     previous_answers: pd.DataFrame | None = None
     previous_members: pd.DataFrame | None = None
     previous_definition: Definition | None = None
+    # The questionnaire version the export's own version maps from (its ``previous``), for
+    # the crosswalk sheet's labels; None leaves them blank.
+    mapped_definition: Definition | None = None
     extra: dict = field(default_factory=dict)
 
     @property

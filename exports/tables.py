@@ -14,7 +14,18 @@ from typing import Any
 import pandas as pd
 from pandas.api.typing import DataFrameGroupBy
 
-from questionnaires import Definition, Question, Section, answers_by_response, score_response
+from profiles.crosswalk import crosswalk
+from profiles.disclosure import FEWER_MEMBERS, spread_reason
+from profiles.method import scoring_method
+from questionnaires import (
+    SPECIAL_CODES,
+    Definition,
+    Question,
+    Section,
+    answers_by_response,
+    score_response,
+    with_derived,
+)
 from questionnaires.types import special_label
 
 from .model import STATUS_LABELS, ExportInput
@@ -109,6 +120,20 @@ def score_rows(data: ExportInput, members: pd.DataFrame,
     return pd.concat([_member_ids(members), frame], axis=1)
 
 
+def derived_values(data: ExportInput) -> dict[int, dict[str, Any]]:
+    """Each response's derived values (rates from two answers), once per export."""
+    if "derived" not in data.extra:
+        rounds = dict(zip(data.answers["response_id"].tolist(), data.answers["round"].tolist()))
+        out = {}
+        for rid, values in current_values(data).items():
+            definition = data.definitions.get(rounds.get(rid), data.definition)
+            if any(q.computed for q in definition.questions):
+                full = with_derived(definition, values)
+                out[int(rid)] = {q.id: full.get(q.id) for q in definition.questions if q.computed}
+        data.extra["derived"] = out
+    return data.extra["derived"]
+
+
 def response_score(data: ExportInput, response_id: int, definition: Definition,
                    values: dict[str, Any]):
     """``score_response`` once per response and export (Scores and Changes both need it)."""
@@ -171,17 +196,25 @@ def _figure(value: Any) -> float | None:
 
 def median_rows(scores: pd.DataFrame, value_columns: list[str],
                 rounds: tuple[str, ...]) -> pd.DataFrame:
-    """Regional and sub-regional medians per round, over the members that have a value."""
+    """Regional and sub-regional medians per round, over the members that have a value.
+
+    A median over fewer than 3 members is left blank and the Note says why: over one
+    member it is that member's own figure (issue 12 §5, for internal outputs too).
+    """
     rows = []
-    for rnd, group, members, figures in regional_groups(scores, value_columns, rounds,
-                                                        {"median": median_of}):
-        medians = figures["median"]
-        row = {"Round": rnd, "Group": group, "Members": members}
+    for rnd, group, members, figures in regional_groups(
+            scores, value_columns, rounds, {"median": median_of, "count": count_of}):
+        medians, counts = figures["median"], figures["count"]
+        row: dict[str, Any] = {"Round": rnd, "Group": group, "Members": members}
+        withheld = False
         for col in value_columns:
             median = _figure(medians.get(col))
+            if median is not None and spread_reason(int(_figure(counts.get(col)) or 0)):
+                median, withheld = None, True
             row[col] = None if median is None else round(median, 2)
+        row["Note"] = f"medians over {FEWER_MEMBERS} are not given" if withheld else None
         rows.append(row)
-    return pd.DataFrame(rows, columns=["Round", "Group", "Members", *value_columns])
+    return pd.DataFrame(rows, columns=["Round", "Group", "Members", *value_columns, "Note"])
 
 
 def scores_tables(data: ExportInput) -> list[Table]:
@@ -194,8 +227,9 @@ def scores_tables(data: ExportInput) -> list[Table]:
     return [
         Table("Scores", scores, formats=fmt, colour_scale=score_cols,
               widths={"Country": 26, "Sub-region": 18}),
-        Table("Medians", medians, title="Regional and sub-regional medians (members with a score)",
-              formats=fmt, colour_scale=score_cols, widths={"Group": 26}),
+        Table("Medians", medians, title="Regional and sub-regional medians (members with a "
+                                        f"score; none over {FEWER_MEMBERS})",
+              formats=fmt, colour_scale=score_cols, widths={"Group": 26, "Note": 36}),
     ]
 
 
@@ -213,6 +247,20 @@ def answer_grid(data: ExportInput, questions: list[Question], members: pd.DataFr
         cells = sub["value_number"].tolist()
     else:
         cells = _cells(questions, qids, sub["value"].tolist(), language)
+    computed = [q for q in questions if q.computed]
+    if computed and answers is data.answers:
+        # Derived values (a rate from two answers) are never stored: worked out per response.
+        for rid, values in derived_values(data).items():
+            for q in computed:
+                value = values.get(q.id)
+                if value is None:
+                    continue
+                rids.append(rid)
+                qids.append(q.id)
+                if numbers_only:
+                    cells.append(q.kind.number(q, value) if value not in SPECIAL_CODES else None)
+                else:
+                    cells.append(q.kind.cell(q, value, language))
     grid: list[list[Any]] = [[None] * len(questions) for _ in range(len(row_of))]
     for rid, qid, cell in zip(rids, qids, cells, strict=True):
         i = row_of.get(int(rid))
@@ -283,6 +331,11 @@ def counts_tables(data: ExportInput) -> list[Table]:
                 row.update(dict.fromkeys(not_summable))  # a sum of percentages means nothing
             elif statistic == "Members reporting":
                 row.update({col: row[col] or 0.0 for col in value_cols})  # none, not blank
+            elif statistic == "Median":
+                reporting = figures["Members reporting"]
+                for col in value_cols:  # over fewer than 3 members: blank, as every median
+                    if spread_reason(int(_figure(reporting.get(col)) or 0)):
+                        row[col] = None
             summary_rows.append(row)
     summary = pd.DataFrame(summary_rows, columns=["Round", "Group", "Statistic", *value_cols])
     summary[value_cols] = summary[value_cols].astype("float64")
@@ -291,7 +344,8 @@ def counts_tables(data: ExportInput) -> list[Table]:
     return [
         Table("Counts", grid, formats=formats, question_ids=[None] * len(ID_COLUMNS) + ids,
               widths={"Country": 26, "Sub-region": 18}),
-        Table("CountTotals", summary, title="Sub-regional and regional totals and medians",
+        Table("CountTotals", summary, title="Sub-regional and regional totals and medians "
+                                            f"(no median over {FEWER_MEMBERS})",
               formats={**formats, "Members reporting": "integer"},
               question_ids=[None, None, None] + ids, widths={"Group": 26}),
     ]
@@ -323,6 +377,19 @@ def changes_tables(data: ExportInput) -> list[Table]:
     now_labels = _labels_by_response(data.answers)
     then_labels = _labels_by_response(data.previous_answers)
 
+    # Across a questionnaire version change only the questions the newer version's mapping
+    # calls the same are compared, and every score row says the method changed.
+    method_changed = prev_def.key != definition.key
+    counterpart = {q.id: q.id for q in definition.questions if prev_def.has_question(q.id)}
+    if method_changed:
+        maps = definition.previous is not None and (
+            definition.previous.code, definition.previous.version) == (prev_def.code,
+                                                                       prev_def.version)
+        counterpart = {q.id: q.previous.question for q in definition.questions
+                       if maps and q.previous is not None and q.previous.same
+                       and prev_def.has_question(q.previous.question)}
+    method_note = (f"scoring method changed ({prev_def.key} → {definition.key}): not comparable "
+                   "point for point" if method_changed else None)
     score_rows_out, answer_rows = [], []
     for country, iso3, subregion, rid in zip(current["country"].tolist(), current["iso3"].tolist(),
                                              current["subregion"].tolist(),
@@ -337,32 +404,39 @@ def changes_tables(data: ExportInput) -> list[Table]:
             before = then_score.pillars[p.id].score if p.id in then_score.pillars else None
             after = now_score.pillars[p.id].score
             score_rows_out.append([country, iso3, subregion, pillar_title(p, language), before, after,
-                                   None if before is None or after is None else round(after - before, 1)])
+                                   None if before is None or after is None else round(after - before, 1),
+                                   method_note])
         before, after = then_score.overall, now_score.overall
         score_rows_out.append([country, iso3, subregion, "Overall", before, after,
-                               None if before is None or after is None else round(after - before, 1)])
+                               None if before is None or after is None else round(after - before, 1),
+                               method_note])
         for q in definition.questions:
-            if not prev_def.has_question(q.id):
+            old_id = counterpart.get(q.id)
+            if old_id is None:
                 continue
-            if then.get(q.id) == now.get(q.id):
+            if then.get(old_id) == now.get(q.id):
                 continue  # same stored value: same answer (labels are only made for changes)
-            old = then_shown.get(q.id) or ""
+            old = then_shown.get(old_id) or ""
             new = now_shown.get(q.id) or ""
             if old != new:
                 answer_rows.append([country, iso3, subregion, q.section_id, q.id,
                                     q.label.get(language), old or None, new or None])
     scores = pd.DataFrame(score_rows_out, columns=[
-        "Country", "ISO3", "Sub-region", "Pillar", "Previous score", "Current score", "Change"])
+        "Country", "ISO3", "Sub-region", "Pillar", "Previous score", "Current score", "Change",
+        "Method"])
     for col in ("Previous score", "Current score", "Change"):
         scores[col] = scores[col].astype("float64")
     answers = pd.DataFrame(answer_rows, columns=[
         "Country", "ISO3", "Sub-region", "Pillar", "Question id", "Question",
         "Previous answer", "Current answer"])
     return [
-        Table("ScoreChanges", scores, title=f"Scores against {data.meta.previous_round}",
+        Table("ScoreChanges", scores, title=f"Scores against {data.meta.previous_round}"
+              + (f" (questionnaire {prev_def.key}; the scoring method changed)"
+                 if method_changed else ""),
               formats={"Previous score": "score", "Current score": "score", "Change": "change"},
-              widths={"Country": 26, "Sub-region": 18}),
-        Table("AnswerChanges", answers, title="Answers that changed",
+              widths={"Country": 26, "Sub-region": 18, "Method": 40}),
+        Table("AnswerChanges", answers, title="Answers that changed"
+              + (" (only questions the crosswalk calls the same)" if method_changed else ""),
               widths={"Country": 26, "Question": 60, "Previous answer": 40, "Current answer": 40}),
     ]
 
@@ -428,6 +502,7 @@ def codebook_frame(definition: Definition, language: str | None = None) -> pd.Da
                 "Relevant when": json.dumps(q.relevant.to_data(), ensure_ascii=False)
                 if q.relevant is not None else "always",
                 "Standard": q.standard,
+                "Visibility": "public" if q.public else "internal",
             })
     frame = pd.DataFrame(rows)
     frame["Number"] = frame["Number"].astype("float64")
@@ -438,7 +513,66 @@ def codebook_table(definition: Definition, language: str | None = None) -> Table
     return Table("Codebook", codebook_frame(definition, language), formats={"Number": "integer"},
                  widths={"Question id": 24, "Pillar title": 24, "Question": 60,
                          "Options (code → label)": 44, "Scoring": 44, "Relevant when": 40,
-                         "Standard": 24})
+                         "Standard": 24, "Visibility": 12})
+
+
+def method_tables(definition: Definition, language: str | None = None) -> list[Table]:
+    """"How scores are computed" in brief, from the definition (the app's method page
+    says the same at length): the rules, then each pillar's scored items and weights."""
+    method = scoring_method(definition, language)
+    rules = pd.DataFrame([(topic.capitalize(), text) for topic, text in method.rules],
+                         columns=["Rule", "How"])
+    items = []
+    for pillar in method.pillars:
+        for item in pillar.items:
+            items.append({
+                "Pillar": pillar.title, "Number": float(item.number),
+                "Question id": item.question_id, "Item": item.label,
+                "Weight": item.weight, "Share of pillar": item.weight / pillar.total_weight
+                if pillar.total_weight else None,
+                "Points": "; ".join(item.terms),
+                "Scored when": item.scored_when or "always",
+                "Worked out as": item.derived_from,
+                "Not applicable offered": "yes" if item.not_applicable else "no",
+                "Unknown offered": "yes" if item.unknown else "no",
+            })
+    frame = pd.DataFrame(items, columns=[
+        "Pillar", "Number", "Question id", "Item", "Weight", "Share of pillar", "Points",
+        "Scored when", "Worked out as", "Not applicable offered", "Unknown offered"])
+    frame["Number"] = frame["Number"].astype("float64")
+    frame["Weight"] = frame["Weight"].astype("float64")
+    frame["Share of pillar"] = frame["Share of pillar"].astype("float64")
+    return [
+        Table("ScoringRules", rules, title=f"How scores are computed ({method.questionnaire})",
+              widths={"Rule": 24, "How": 100}),
+        Table("ScoredItems", frame, title="Scored items, their weights and points",
+              formats={"Number": "integer", "Weight": "decimal", "Share of pillar": "0.0%"},
+              widths={"Pillar": 24, "Item": 60, "Points": 60, "Scored when": 40,
+                      "Worked out as": 36}),
+    ]
+
+
+def crosswalk_table(definition: Definition, previous: Definition | None,
+                    language: str | None = None) -> Table | None:
+    """The crosswalk to the previous questionnaire version, when the definition maps one."""
+    if definition.previous is None:
+        return None
+    frame = crosswalk(definition, previous, language)
+    frame = frame.rename(columns={
+        "question_id": "Question id", "number": "Number", "label": "Question",
+        "previous_question_id": "Previous question id", "previous_number": "Previous number",
+        "previous_label": "Previous question", "status": "Status",
+        "carried_over": "Carried over", "change": "What changed"})
+    frame["Number"] = frame["Number"].astype("float64")
+    frame["Previous number"] = frame["Previous number"].astype("float64")
+    frame["Carried over"] = ["yes" if c else "no" for c in frame["Carried over"]]
+    previous_key = f"{definition.previous.code}:{definition.previous.version}"
+    return Table("Crosswalk", frame,
+                 title=f"Crosswalk {previous_key} ↔ {definition.key}: “same” answers compare "
+                       "across rounds; “changed”, “new” and “retired” do not",
+                 formats={"Number": "integer", "Previous number": "integer"},
+                 widths={"Question id": 24, "Question": 50, "Previous question id": 24,
+                         "Previous question": 50, "What changed": 50})
 
 
 # -- overview ------------------------------------------------------------------------

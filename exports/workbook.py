@@ -43,7 +43,9 @@ from .tables import (
     changes_tables,
     codebook_table,
     counts_tables,
+    crosswalk_table,
     data_table,
+    method_tables,
     overview_tables,
     pillar_tables,
     pillar_title,
@@ -363,8 +365,19 @@ def write_data(book: Book, table: Table) -> None:
 
 
 def write_codebook(book: Book, data: ExportInput) -> None:
+    """The codebook, then "How scores are computed" in brief under it."""
     ws = book.add_sheet("Codebook")
-    write_table(book, ws, codebook_table(data.definition, data.meta.language), 0, freeze_columns=1)
+    row = write_table(book, ws, codebook_table(data.definition, data.meta.language), 0,
+                      freeze_columns=1)
+    for table in method_tables(data.definition, data.meta.language):
+        row = write_table(book, ws, table, row)
+
+
+def write_crosswalk(book: Book, data: ExportInput) -> None:
+    """The v1 ↔ v2 crosswalk, for a questionnaire that maps a previous version."""
+    table = crosswalk_table(data.definition, data.mapped_definition, data.meta.language)
+    if table is not None:
+        write_table(book, book.add_sheet("Crosswalk"), table, 0, freeze_columns=1)
 
 
 # -- workbooks ---------------------------------------------------------------------
@@ -453,7 +466,8 @@ def regional_title(data: ExportInput) -> str:
 
 
 def build_regional_workbook(data: ExportInput, progress: Progress | None = None) -> bytes:
-    """Overview, Scores, one sheet per pillar, Counts, Changes, Data and Codebook."""
+    """Overview, Scores, one sheet per pillar, Counts, Changes, Data, Codebook (with how
+    scores are computed) and, for a version that maps a previous one, Crosswalk."""
     title = regional_title(data)
     report = progress or (lambda percent: None)
     data_sheet = data_table(data)  # always the largest sheet: it decides the mode
@@ -472,6 +486,7 @@ def build_regional_workbook(data: ExportInput, progress: Progress | None = None)
         write_data(book, data_sheet)
         report(85)
         write_codebook(book, data)
+        write_crosswalk(book, data)
 
     result = write_workbook(write, largest_sheet_cells=cells_of([data_sheet]),
                             properties=_properties(data, title))

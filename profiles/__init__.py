@@ -9,6 +9,8 @@ from .crosswalk import crosswalk
 from .disclosure import (
     FEWER_MEMBERS,
     group_reasons,
+    internal_profile,
+    internal_spread,
     public_answers,
     public_count,
     public_profile,
@@ -38,7 +40,8 @@ from .stats import Spread, spread
 
 __all__ = [
     "DataGap", "FEWER_MEMBERS", "MethodItem", "MethodPillar", "ScoringMethod", "crosswalk",
-    "group_reasons", "public_answers", "public_count", "public_profile", "public_rate",
+    "group_reasons", "internal_profile", "internal_spread", "public_answers", "public_count",
+    "public_profile", "public_rate",
     "public_spread", "region_reasons", "scoring_method", "spread_reason",
     "APPROVED", "OVERALL", "AnswerChange", "AnswerLine", "Change", "Gap", "KeyCount",
     "PillarAnswers", "Profile", "ProfileError", "ScoreLine", "Spread",

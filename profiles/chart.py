@@ -83,18 +83,21 @@ def _row(line: ScoreLine, y: int, last: bool) -> list[str]:
            f'<line x1="{PLOT_X0}" y1="{mid}" x2="{PLOT_X1}" y2="{mid}" stroke="#eceff2" '
            'stroke-width="8" stroke-linecap="round"/>']
     region = line.region
-    if not region.empty:
+    # A spread may come without its range (public outputs) or without its median
+    # (fewer than 3 members): only what it holds is drawn.
+    if region.low is not None and region.high is not None:
         out.append(f'<line x1="{_x(region.low)}" y1="{mid}" x2="{_x(region.high)}" y2="{mid}" '
                    f'stroke="{REGION_LINE}" stroke-width="1.5"/>')
         for end in (region.low, region.high):
             out.append(f'<line x1="{_x(end)}" y1="{mid - 6}" x2="{_x(end)}" y2="{mid + 6}" '
                        f'stroke="{REGION_LINE}" stroke-width="1.5"/>')
+    if region.median is not None and region.q1 is not None and region.q3 is not None:
         left, right = _x(region.q1), _x(region.q3)
         out.append(f'<rect x="{left}" y="{mid - 10}" width="{max(1.0, round(right - left, 1))}" '
                    f'height="20" fill="{REGION_BOX}" stroke="{REGION_LINE}"/>')
         out.append(f'<line x1="{_x(region.median)}" y1="{mid - 10}" x2="{_x(region.median)}" '
                    f'y2="{mid + 10}" stroke="{REGION_LINE}" stroke-width="3"/>')
-    if not line.subregion.empty:
+    if line.subregion.median is not None:
         sx = _x(line.subregion.median)
         out.append(f'<path d="M{sx} {mid - 18} l5 7 l-10 0 z" fill="{SUBREGION}"/>')
     if line.score is None:
@@ -113,6 +116,8 @@ def _describe(line: ScoreLine) -> str:
     country = "insufficient data" if line.score is None else _fmt(line.score)
     if line.region.empty:
         region = "no approved responses"
+    elif line.region.median is None:
+        region = "no regional median: fewer than 3 members"
     else:
         region = (f"regional median {_fmt(line.region.median)}, quartiles "
                   f"{_fmt(line.region.q1)}–{_fmt(line.region.q3)}")

@@ -21,7 +21,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import replace
 from typing import Any
 
-from questionnaires import SPECIAL_CODES, Definition, Question, is_answered
+from questionnaires import SPECIAL_CODES, Definition, Question, is_answered, with_derived
 
 from .stats import Spread
 
@@ -122,6 +122,60 @@ def public_answers(definition: Definition, answers: Mapping[str, Any]) -> dict[s
     return out
 
 
+def internal_spread(s: Spread) -> Spread:
+    """A spread as an internal output may show it: exact figures, but no median, quartile
+    or range over fewer than 3 members (over one member it would be that member's own
+    figure). Only the count is kept."""
+    return s if spread_reason(s.n) is None else Spread(s.n)
+
+
+def internal_profile(profile):
+    """A copy of a :class:`~profiles.Profile` for working-group pages: every answer and
+    note kept, but regional and sub-regional medians over fewer than 3 members withheld
+    (a note says so)."""
+    scores = [replace(line, region=internal_spread(line.region),
+                      subregion=internal_spread(line.subregion)) for line in profile.scores]
+    key_counts = [replace(kc, region=internal_spread(kc.region)) for kc in profile.key_counts]
+    notes = list(profile.notes)
+    withheld = any(spread_reason(s.n) and s.n for line in profile.scores
+                   for s in (line.region, line.subregion))
+    if withheld:
+        notes.append(f"Medians and quartiles over {FEWER_MEMBERS} are not given.")
+    return replace(profile, scores=scores, key_counts=key_counts, notes=notes)
+
+
+def _public_shown(q: Question, value: Any, shown: str, answers: Mapping[str, Any]) -> str:
+    """What a public output shows for one public answer line: counts banded, rates over
+    too few cases replaced."""
+    if q.computed and q.derive is not None:
+        public = public_rate(q, value, answers.get(q.derive.denominator))
+        return public if isinstance(public, str) else shown
+    if q.kind.numeric and q.kind.quantity and is_answered(value) and value not in SPECIAL_CODES:
+        banded = public_count(value)
+        return banded if isinstance(banded, str) else shown
+    return shown
+
+
+def _action_is_public(definition: Definition, action_id: str, answers: Mapping[str, Any],
+                      values: Mapping[str, Any]) -> bool:
+    """Whether a recommended action may appear publicly: its condition reads public
+    questions only, and no public rate it reads is withheld for too few cases (that it
+    fired would tell what the rate is)."""
+    action = next((a for a in definition.actions if a.id == action_id), None)
+    if action is None:
+        return False
+    for qid in action.when.questions():
+        if not definition.has_question(qid):
+            return False
+        q = definition.question(qid)
+        if not q.public:
+            return False
+        if q.computed and q.derive is not None and isinstance(
+                public_rate(q, values.get(qid), answers.get(q.derive.denominator)), str):
+            return False
+    return True
+
+
 def public_profile(profile, definition: Definition, answers: Mapping[str, Any] | None = None):
     """A copy of a :class:`~profiles.Profile` with only what a public output may show.
 
@@ -159,7 +213,19 @@ def public_profile(profile, definition: Definition, answers: Mapping[str, Any] |
         key_counts.append(replace(kc, shown=shown, region=region,
                                   value=None if isinstance(shown, str) and shown != kc.shown
                                   else kc.value))
-    pillars = [replace(p, answers=[replace(a, evidence=None) for a in p.answers
-                                   if a.question_id in public])
-               for p in profile.pillars]
-    return replace(profile, scores=scores, key_counts=key_counts, pillars=pillars, notes=notes)
+    values = with_derived(definition, answers)
+    pillars = [replace(p, answers=[
+        replace(a, evidence=None, shown=_public_shown(definition.question(a.question_id),
+                                                     values.get(a.question_id), a.shown, answers))
+        for a in p.answers if a.question_id in public]) for p in profile.pillars]
+    change = profile.change
+    if change is not None:
+        change = replace(change,
+                         improved=[c for c in change.improved if c.question_id in public],
+                         declined=[c for c in change.declined if c.question_id in public])
+    gaps = [g for g in profile.gaps if _action_is_public(definition, g.action_id, answers, values)]
+    if len(gaps) < len(profile.gaps):
+        notes.append("Recommended actions that rest on figures not published are not shown.")
+    data_gaps = [g for g in profile.data_gaps if g.question_id in public]
+    return replace(profile, scores=scores, key_counts=key_counts, pillars=pillars, notes=notes,
+                   change=change, gaps=gaps, data_gaps=data_gaps)

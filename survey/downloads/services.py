@@ -31,7 +31,16 @@ from ..extensions import db
 from ..frames import answers_frame, members_frame
 from ..jobs import lost_reason
 from ..members import country_by_iso3
-from ..models import Country, ExportJob, Response, ResponseStatus, Round, User, utcnow
+from ..models import (
+    Country,
+    ExportJob,
+    QuestionnaireVersion,
+    Response,
+    ResponseStatus,
+    Round,
+    User,
+    utcnow,
+)
 from ..questionnaire_versions import definition_of
 from ..rounds import round_by_name
 from ..rules import NotFound, SurveyError
@@ -113,12 +122,28 @@ def export_input(rounds: list[Round], *, status_filter: str = "approved",
         generated_at=now or utcnow(), generated_by=generated_by, status_filter=status_filter,
         subregion=subregion, country=f"{country.name} ({country.iso3})" if country else None,
         previous_round=previous.name if previous else None, language=language)
-    data = ExportInput(answers=answers, members=members, definitions=definitions, meta=meta)
+    data = ExportInput(answers=answers, members=members, definitions=definitions, meta=meta,
+                       mapped_definition=_mapped_definition(data_definition(rounds)))
     if previous is not None:
         data.previous_answers = answers_frame([previous.id], statuses, country_ids, language)
         data.previous_members = members_frame([previous.id], subregion, country_ids)
         data.previous_definition = definition_of(previous.questionnaire)
     return data
+
+
+def data_definition(rounds: list[Round]):
+    """The definition that lays out an export: the newest round's (as ``ExportInput``)."""
+    return definition_of(rounds[-1].questionnaire) if rounds else None
+
+
+def _mapped_definition(definition):
+    """The stored version a definition maps from (its ``previous``), for the crosswalk."""
+    if definition is None or definition.previous is None:
+        return None
+    found = db.session.scalar(select(QuestionnaireVersion).where(
+        QuestionnaireVersion.code == definition.previous.code,
+        QuestionnaireVersion.version == definition.previous.version))
+    return definition_of(found) if found is not None else None
 
 
 def _slug(text: str) -> str:

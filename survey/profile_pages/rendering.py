@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import render_template
+from flask import current_app, render_template, request, url_for
 from flask_babel import get_locale
 from markupsafe import Markup
 
@@ -15,13 +15,33 @@ from . import services as profile_service
 
 
 def render_profile(round_: Round, country: Country, *, template: str = "profile_pages/show.html",
-                   **extra) -> str:
+                   public: bool = False, **extra) -> str:
     """The profile page as HTML (also used by the CLI for a self-contained file), in the
-    language of the person asking (the request's locale)."""
-    profile = profile_service.profile_for(round_, country, language=str(get_locale() or "en"))
+    language of the person asking (the request's locale). ``public`` shows only what a
+    public output may (see ``profile_service.profile_for``)."""
+    profile = profile_service.profile_for(round_, country, language=str(get_locale() or "en"),
+                                          public=public)
     chart = Markup(score_chart_svg(profile))  # noqa: S704 - every text inside is escaped
+    version = round_.questionnaire
     return render_template(template, profile=profile, chart=chart, round=round_,
-                           country=country, **extra)
+                           country=country, public=public,
+                           method_url=_absolute(url_for("profile_pages.method",
+                                                        code=version.code,
+                                                        version=version.version)),
+                           method_changed_from=_previous_key(round_), **extra)
+
+
+def _absolute(path: str) -> str:
+    """An address that also works from a saved file (SURVEY_BASE_URL when set)."""
+    base = current_app.config.get("SURVEY_BASE_URL") or request.host_url
+    return base.rstrip("/") + path
+
+
+def _previous_key(round_: Round) -> str | None:
+    previous = round_.previous_round
+    if previous is None or previous.questionnaire_version_id == round_.questionnaire_version_id:
+        return None
+    return previous.questionnaire.key
 
 
 def standalone_profile_html(round_: Round, country: Country) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -97,3 +99,34 @@ def public_profile(round_id: int, iso3: str):
     if response is None or not response.publishable or response.status is not ResponseStatus.APPROVED:
         abort(404)
     return render_profile(round_, country, response=response, public=True)
+
+
+@bp.get("/method/<code>/<int:version>")
+def method(code: str, version: int):
+    """How scores are computed for one questionnaire version, generated from its definition.
+
+    Anyone may read it once a round using the version has opened; before that (a draft
+    round, or no round) only administrators and analysts, who prepare it.
+    """
+    try:
+        found = profile_service.version_by_key(code, version)
+    except NotFound:
+        abort(404)
+    published = profile_service.published_version(found)
+    if not published and not (current_user.is_authenticated and current_user.role in STAFF):
+        abort(404)
+    return render_template("profile_pages/method.html", version=found,
+                           method=profile_service.method_of(found, str(get_locale() or "en")),
+                           published=published)
+
+
+@bp.get("/public/profiles/<int:round_id>.<any(csv, xlsx):fmt>")
+def public_download(round_id: int, fmt: str):
+    """The round's published profiles (public answers, scores, medians) as a file: only
+    what a public output may show. No round with a published profile: 404."""
+    round_ = require_round(db.session.get(Round, round_id))
+    found = profile_service.public_download(round_, fmt, str(get_locale() or "en"))
+    if found is None:
+        abort(404)
+    return send_file(io.BytesIO(found.content), mimetype=found.mimetype, as_attachment=True,
+                     download_name=found.filename)

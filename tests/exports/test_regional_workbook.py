@@ -65,8 +65,12 @@ def test_scores_and_medians_approved_only(world):
     region = medians["All members (regional)"]
     assert (region["Members"], region["Legal"], region["Operational"], region["Overall"]) == (3, 50, 50, 37.5)
     sea = medians["South-East Asia"]
-    assert (sea["Members"], sea["Legal"], sea["Operational"], sea["Overall"]) == (2, 62.5, 75, 68.75)
-    assert medians["Middle East"]["Overall"] == 25
+    # Two members, and one alone in its sub-region: no median (over one member it would
+    # be that member's own score), and the row says why.
+    assert (sea["Members"], sea["Legal"], sea["Operational"], sea["Overall"]) == (2, None, None, None)
+    assert sea["Note"] == "medians over fewer than 3 members are not given"
+    assert medians["Middle East"]["Overall"] is None and scores["ARE"]["Overall"] == 25
+    assert region["Note"] is None
     # Numbers are numbers, shown with one decimal, with a colour scale.
     header, rows = table_cells(wb["Scores"], "Scores")
     legal = [c.value for c in header].index("Legal")
@@ -96,10 +100,12 @@ def test_counts_with_subregional_totals_and_medians(world):
     assert counts["ARE"]["How many investigations?"] is None  # unknown is not a zero
     totals = {(r["Group"], r["Statistic"]): r for r in table(wb["Counts"], "CountTotals")}
     assert totals[("South-East Asia", "Total")]["How many investigations?"] == 14
-    assert totals[("South-East Asia", "Median")]["How many investigations?"] == 7
+    # Analysts keep exact totals, but a median over two members is not given.
+    assert totals[("South-East Asia", "Median")]["How many investigations?"] is None
     assert totals[("All members (regional)", "Members reporting")]["How many investigations?"] == 2
+    assert totals[("All members (regional)", "Median")]["How many investigations?"] is None
     assert totals[("All members (regional)", "Total")]["Share of cases with assets frozen"] is None
-    assert totals[("All members (regional)", "Median")]["Share of cases with assets frozen"] == 40
+    assert totals[("All members (regional)", "Median")]["Share of cases with assets frozen"] is None
 
 
 def test_changes_against_previous_round(world):
@@ -203,7 +209,10 @@ def test_one_country(world):
     scores = table(wb["Scores"], "Scores")
     assert [r["ISO3"] for r in scores] == ["ARE"]
     medians = {r["Group"]: r for r in table(wb["Scores"], "Medians")}
-    assert medians["Middle East"]["Overall"] == 25 == medians["All members (regional)"]["Overall"]
+    # One member: its "regional median" would be its own score, so none is given.
+    assert scores[0]["Overall"] == 25
+    assert medians["Middle East"]["Overall"] is None is medians["All members (regional)"]["Overall"]
+    assert medians["All members (regional)"]["Note"] == "medians over fewer than 3 members are not given"
 
 
 def test_empty_round(world):

@@ -164,6 +164,9 @@ PARAMETERS: dict[str, Builder] = {
     "version_id": lambda w, role: [w.version_id],
     "job_id": lambda w, role: [w.job_id],
     "filename": lambda w, role: ["app.css"],
+    # The "how scores are computed" page: a stored questionnaire, and one that is not.
+    "code": lambda w, role: ["ftm-capability", "no-such-questionnaire"],
+    "version": lambda w, role: [1, 99],
 }
 ENDPOINT_PARAMETERS: dict[tuple[str, str], Builder] = {
     ("accounts.accept_invitation", "token"): lambda w, role: [w.invite_token, "no-such-token"],
