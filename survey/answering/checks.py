@@ -178,7 +178,7 @@ def _getlist(data: Mapping[str, Any], name: str) -> list[str]:
 def record_warning_choices(response: Response, definition: Definition,
                            answers: Mapping[str, Answer], data: Mapping[str, Any],
                            posted: Iterable[str], changed: set[str], user: User,
-                           member: Mapping[str, Any] | None = None) -> None:
+                           member: Mapping[str, Any] | None = None) -> int:
     """Store what a person ticked beside the warnings of the questions they posted.
 
     A tick confirms the warning for the answers as they are now, unless one of its
@@ -193,8 +193,9 @@ def record_warning_choices(response: Response, definition: Definition,
                                          reference_year=response.round.reference_year)
                 if r.severity == WARNING and any(q in posted for q in r.question_ids)]
     if not warnings:
-        return
+        return 0
     rows = confirmations_of(response)
+    done = 0
     for result in warnings:
         here = [q for q in result.question_ids if q in posted]
         ticked = any(result.id in _getlist(data, q + WARN_SUFFIX) for q in here)
@@ -202,8 +203,11 @@ def record_warning_choices(response: Response, definition: Definition,
         confirmed = _is_confirmed(result, rows)
         if ticked and not confirmed and not changed.intersection(result.question_ids):
             confirm_warning(response, result, user, rows.get(result.id))
+            done += 1
         elif shown and not ticked and confirmed:
             withdraw_warning(response, result, user, rows[result.id])
+            done += 1
+    return done
 
 
 def _audit_values(result: CheckResult) -> dict[str, Any]:

@@ -305,7 +305,8 @@ def save_one(response_id: int, question_id: str):
         seen=digest(answer.value, answer.evidence) if answer else digest(None, None),
         status=response.status.value,
         progress=_progress_text(p),
-        message=_("Saved") if question_id in outcome.saved else _("No change"))
+        message=_("Saved") if question_id in outcome.saved
+        else _("Confirmation saved") if outcome.confirmations else _("No change"))
 
 
 def _checks_html(response: Response, definition: Definition, section: Section,

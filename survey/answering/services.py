@@ -61,6 +61,7 @@ class PageOutcome:
     errors: dict[str, str] = field(default_factory=dict)
     conflicts: dict[str, ConflictInfo] = field(default_factory=dict)
     answers: dict[str, Answer] = field(default_factory=dict)  # every answer, after the save
+    confirmations: int = 0  # warnings confirmed or withdrawn by this save
 
 
 def _posted_version(data: Mapping[str, Any], question_id: str) -> int | None:
@@ -141,8 +142,8 @@ def save_page(response: Response, section: Section, data: Mapping[str, Any], use
                 value_changed.add(qid)
     posted = {q.id for q in section.questions if (only is None or q.id in only) and any(
         name in data for name in (q.id + "__evidence", q.id + WARN_SHOWN_SUFFIX))}
-    record_warning_choices(response, definition, existing, data, posted, value_changed, user,
-                           member)
+    outcome.confirmations = record_warning_choices(response, definition, existing, data, posted,
+                                                   value_changed, user, member)
     return outcome
 
 
