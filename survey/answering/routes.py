@@ -287,7 +287,7 @@ def save_one(response_id: int, question_id: str):
         return jsonify(error=rule_message(exc)), 409
     if question_id in outcome.errors:
         return jsonify(error=outcome.errors[question_id]), 422
-    answers = outcome.answers
+    answers = answers_of(response)  # one query: the save committed, so every answer expired
     answer = answers.get(question_id)
     if question_id in outcome.conflicts:
         q = definition.question(question_id)

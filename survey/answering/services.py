@@ -222,7 +222,7 @@ def prefill_from_previous(response: Response, user: User) -> CarryReport:
                  ).append(q.id)
             continue
         old = old_answers.get(source)
-        if old is None or (old.value is None and not old.evidence):
+        if old is None:
             continue
         try:
             value = q.kind.assess(q, old.value, member).value
