@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 from sqlalchemy import select
@@ -16,6 +18,32 @@ MEMBERS_FILE = Path(__file__).resolve().parent / "data" / "members.yaml"
 
 def load_members() -> list[dict]:
     return yaml.safe_load(MEMBERS_FILE.read_text(encoding="utf-8"))
+
+
+# The codes questionnaire conditions compare (``{member: subregion, in: [...]}``), by the
+# sub-region names people read.
+SUBREGION_CODES = {
+    "South-East Asia": "south_east_asia", "East Asia": "east_asia", "South Asia": "south_asia",
+    "Pacific": "pacific", "Middle East": "middle_east", "Americas": "americas",
+}
+
+
+@lru_cache(maxsize=1)
+def _listed() -> dict[str, dict]:
+    return {row["iso3"]: row for row in load_members()}
+
+
+def member_attributes(country: Country) -> dict[str, Any]:
+    """What questionnaire conditions know of a member: the one place the app builds it.
+
+    ``iso3``, ``subregion`` (a code), ``groups`` (e.g. ``["asean"]``), ``territory`` and
+    ``apg``, from the country's row and the bundled members file. A country the file does
+    not list belongs to no group and is not a territory.
+    """
+    row = _listed().get(country.iso3, {})
+    return {"iso3": country.iso3, "subregion": SUBREGION_CODES.get(country.subregion),
+            "groups": list(row.get("groups") or []), "territory": bool(row.get("territory")),
+            "apg": bool(country.apg_member)}
 
 
 def seed_members() -> tuple[int, int]:

@@ -239,6 +239,30 @@ class Answer(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
+class WarningConfirmation(db.Model):
+    """A focal point's "I confirm this figure is correct" for one warning of a response.
+
+    A warning (a soft bound, a cross-question warning, the statistical year) is known by
+    its stable id; ``values_digest`` fingerprints the answers it was raised on, so the
+    confirmation lapses as soon as one of them changes. Who and when are also in the
+    audit trail (``answer.warning_confirm`` / ``answer.warning_unconfirm``).
+    """
+
+    __tablename__ = "warning_confirmations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id"), index=True)
+    warning_id: Mapped[str] = mapped_column(String(120))
+    values: Mapped[Any | None] = mapped_column(JSONValue)
+    values_digest: Mapped[str] = mapped_column(String(64))
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    confirmed_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (UniqueConstraint("response_id", "warning_id"),)
+
+
 class AuditEvent(db.Model):
     """Append-only trail of every change: who, when, what, old and new value."""
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from questionnaires import AnswerError, Definition, missing_required
+from questionnaires import AnswerError, Definition
 
 from ..audit import record
 from ..extensions import db
@@ -17,6 +17,7 @@ from ..models import STATUS_LABELS, Answer, Response, ResponseStatus, RoundState
 from ..notifications.events import response_submitted
 from ..questionnaire_versions import definition_of
 from ..rules import Conflict, SurveyError
+from .checks import assess
 
 EDITABLE = {ResponseStatus.NOT_STARTED, ResponseStatus.IN_PROGRESS, ResponseStatus.RETURNED}
 
@@ -80,7 +81,8 @@ class SaveOutcome:
 
 def save_answer(response: Response, question_id: str, value: Any, user: User, *,
                 evidence: str | None | type[...] = ..., expected_version: int | None = None,
-                existing: Answer | None = None, confirm_carried: bool = True) -> SaveOutcome:
+                existing: Answer | None = None, confirm_carried: bool = True,
+                detail: str | None = None) -> SaveOutcome:
     """Store one answer (and optionally its evidence), with audit and optimistic locking.
 
     ``expected_version`` is the answer version the person saw; if somebody saved in
@@ -124,7 +126,7 @@ def save_answer(response: Response, question_id: str, value: Any, user: User, *,
         record("answer.confirm" if unchanged else "answer.save", "answer", user=user,
                response=response, question_id=question_id,
                old={"value": old_value, "evidence": old_evidence},
-               new={"value": value, "evidence": new_evidence})
+               new={"value": value, "evidence": new_evidence}, detail=detail)
         touch(response, user)
     db.session.flush()
     return SaveOutcome(answer, True)
@@ -149,11 +151,11 @@ def transition(response: Response, to: ResponseStatus, user: User, reason: str |
     if to is ResponseStatus.SUBMITTED:
         if response.round.state is not RoundState.OPEN:
             raise SurveyError(f"the round '{response.round.name}' is not open for submissions")
-        definition = definition_for(response)
-        missing = missing_required(definition, values_of(answers_of(response)))
-        if missing:
-            raise SurveyError(f"{len(missing)} required question(s) still need an answer, "
-                              f"starting with {missing[0].id}")
+        # Missing answers, answers carried over and not confirmed, broken checks and
+        # unconfirmed warnings all keep a response from being submitted.
+        blockers = assess(response, definition_for(response), answers_of(response))
+        if blockers.blocked:
+            raise SurveyError(blockers.reason())
     if to is ResponseStatus.RETURNED and not (reason or "").strip():
         raise SurveyError("give a reason when returning or reopening a response")
     return _set_status(response, to, user, reason)

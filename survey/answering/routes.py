@@ -33,9 +33,8 @@ from questionnaires import (
     EVIDENCE_SUFFIX,
     Definition,
     Section,
-    missing_required,
+    evaluate,
     progress,
-    relevance,
 )
 from questionnaires.logic import SectionProgress
 
@@ -46,6 +45,7 @@ from ..models import Answer, QuestionnaireVersion, Response, ResponseStatus, Rol
 from ..questionnaire_versions import definition_of
 from ..review.services import threads_of
 from ..rules import SurveyError, commit_or_explain, rule_message
+from .checks import assess, browser_condition, member_of
 from .forms import section_form_class
 from .next_step import continue_url, focal_point_home
 from .responses import (
@@ -59,6 +59,7 @@ from .services import (
     SEEN_SUFFIX,
     VERSION_SUFFIX,
     can_prefill,
+    confirm_carried_in_section,
     digest,
     prefill_from_previous,
     question_history,
@@ -155,16 +156,22 @@ def _initial_data(section: Section, answers: dict[str, Answer]) -> dict[str, Any
     return data
 
 
-def _skip_data(definition: Definition, section: Section, values: dict[str, Any]) -> str:
-    """What the browser needs to hide irrelevant questions as the person answers."""
-    visible = relevance(definition, values)
+def _skip_data(definition: Definition, section: Section, values: dict[str, Any],
+               member: dict[str, Any] | None = None) -> str:
+    """What the browser needs to hide irrelevant questions as the person answers.
+
+    Comparisons of member attributes are decided here, so the script sees answers only;
+    answers outside the page (derived values included) are sent as they stand.
+    """
+    visible, worked_out = evaluate(definition, values, member)
     here = {q.id for q in section.questions}
-    conditions = {q.id: q.relevant.to_data() for q in section.questions if q.relevant is not None}
+    conditions = {q.id: browser_condition(q.relevant, member)
+                  for q in section.questions if q.relevant is not None}
     referenced: set[str] = set()
     for q in section.questions:
         if q.relevant is not None:
             referenced |= q.relevant.questions()
-    outside = {qid: (values.get(qid) if visible.get(qid) else None)
+    outside = {qid: (worked_out.get(qid) if visible.get(qid) else None)
                for qid in sorted(referenced - here)}
     return json.dumps({"conditions": conditions, "outside": outside}, separators=(",", ":"))
 
@@ -175,10 +182,11 @@ def _render_section(response: Response, definition: Definition, section: Section
                     posted: dict[str, Any] | None = None, status: int = 200):
     lang = _lang()
     values = values_of(answers)
-    per_section = progress(definition, values)
-    visible = relevance(definition, values)
+    member = member_of(response)
+    per_section = progress(definition, values, member)
+    visible, worked_out = evaluate(definition, values, member)
     if form is None:
-        form = section_form_class(definition, section, lang)(
+        form = section_form_class(definition, section, lang, member)(
             formdata=None, data=_initial_data(section, answers))
     editable = is_editable(response) and can_edit_response(current_user, response)
     versions, seen = {}, {}
@@ -198,11 +206,12 @@ def _render_section(response: Response, definition: Definition, section: Section
         "answering/section.html", response=response, definition=definition, section=section,
         form=form, answers=answers, per_section=per_section, visible=visible, lang=lang,
         editable=editable, errors=errors or {}, conflicts=conflicts or {}, versions=versions,
-        seen=seen, next_section=next_section, skip_data=_skip_data(definition, section, values),
+        seen=seen, next_section=next_section,
+        skip_data=_skip_data(definition, section, values, member), worked_out=worked_out,
+        checks=assess(response, definition, answers, lang, member),
         can_prefill=editable and can_prefill(response, answers),
         conflict_data={qid: json.dumps(_conflict_form_data(definition.question(qid), info.saved))
                        for qid, info in (conflicts or {}).items()},
-        missing=missing_required(definition, values),
         threads=threads_of(response, question_ids=[q.id for q in section.questions]),
         resume=resume), status
 
@@ -235,7 +244,13 @@ def section(response_id: int, section_id: str):
     take_saved, keep_mine = _resolution(request.form)
     user = current_user._get_current_object()
     outcome = _with_retry(lambda: save_page(response, sec, request.form, user,
-                                            take_saved=take_saved, keep_mine=keep_mine))
+                                            take_saved=take_saved, keep_mine=keep_mine,
+                                            language=_lang()))
+    if request.form.get("go") == "confirm_carried":
+        skip = set(outcome.errors) | set(outcome.conflicts)
+        confirmed = _with_retry(lambda: confirm_carried_in_section(response, sec, user, skip))
+        flash(_("%(n)d answer(s) from the previous round confirmed as still correct.",
+                n=confirmed), "success")
     if outcome.errors or outcome.conflicts:
         if outcome.saved:
             flash(_("%(n)d answer(s) saved.", n=len(outcome.saved)), "success")
@@ -245,7 +260,8 @@ def section(response_id: int, section_id: str):
         if outcome.conflicts:
             flash(_("Someone else saved some of these answers while you were editing. "
                     "Choose which value to keep."), "warning")
-        form = section_form_class(definition, sec, _lang())(formdata=request.form)
+        form = section_form_class(definition, sec, _lang(), member_of(response))(
+            formdata=request.form)
         return _render_section(response, definition, sec, answers_of(response), form=form,
                                errors=outcome.errors, conflicts=outcome.conflicts,
                                posted=request.form, status=422 if outcome.errors else 409)
@@ -276,12 +292,12 @@ def save_one(response_id: int, question_id: str):
     try:
         outcome = _with_retry(lambda: save_page(response, sec, request.form, user,
                                                 only={question_id}, take_saved=take_saved,
-                                                keep_mine=keep_mine))
+                                                keep_mine=keep_mine, language=_lang()))
     except SurveyError as exc:
         return jsonify(error=rule_message(exc)), 409
     if question_id in outcome.errors:
         return jsonify(error=outcome.errors[question_id]), 422
-    answers = outcome.answers
+    answers = answers_of(response)  # one query: the save committed, so every answer expired
     answer = answers.get(question_id)
     if question_id in outcome.conflicts:
         q = definition.question(question_id)
@@ -289,15 +305,31 @@ def save_one(response_id: int, question_id: str):
                                mine=outcome.conflicts[question_id].mine,
                                theirs=json.dumps(_conflict_form_data(q, answer)))
         return jsonify(conflict=True, html=html), 409
-    per_section = progress(definition, values_of(answers))
+    member = member_of(response)
+    per_section = progress(definition, values_of(answers), member)
     p = per_section[sec.id]
     return jsonify(
+        checks=_checks_html(response, definition, sec, answers, member),
         saved=question_id in outcome.saved,
         version=answer.version if answer else 0,
         seen=digest(answer.value, answer.evidence) if answer else digest(None, None),
         status=response.status.value,
         progress=_progress_text(p),
-        message=_("Saved") if question_id in outcome.saved else _("No change"))
+        message=_("Saved") if question_id in outcome.saved
+        else _("Confirmation saved") if outcome.confirmations else _("No change"))
+
+
+def _checks_html(response: Response, definition: Definition, section: Section,
+                 answers: dict[str, Answer], member: dict[str, Any]) -> dict[str, str]:
+    """The errors and warnings beside each question of the section, after a background save
+    (one answer can raise or settle a warning shown beside another), and derived values."""
+    lang = _lang()
+    checks = assess(response, definition, answers, lang, member)
+    _visible, worked_out = evaluate(definition, values_of(answers), member)
+    editable = is_editable(response) and can_edit_response(current_user, response)
+    return {q.id: render_template("answering/_checks.html", q=q, checks=checks, lang=lang,
+                                  editable=editable, worked_out=worked_out)
+            for q in section.questions}
 
 
 def _conflict_form_data(q, answer: Answer | None) -> dict[str, Any]:
@@ -320,11 +352,18 @@ def prefill(response_id: int):
     response = load_response(response_id, edit=True)
     user = current_user._get_current_object()
     with commit_or_explain() as outcome:
-        carried = _with_retry(lambda: prefill_from_previous(response, user))
+        report = _with_retry(lambda: prefill_from_previous(response, user))
     if not outcome.broken:
         flash(_("%(n)d answers were carried over from the previous round. They are marked "
-                "“from the previous round” until you confirm or change them.", n=carried),
+                "“from the previous round” until you confirm or change them; the response "
+                "cannot be submitted before they are confirmed.", n=len(report.carried)),
               "success")
+        left_out = len(report.changed) + len(report.not_carried) + len(report.refused)
+        if left_out:
+            flash(_("%(n)d answers were not carried over: figures for a reference year, "
+                    "questions whose meaning changed in this version of the questionnaire, "
+                    "and answers this version no longer accepts. Answer them afresh.",
+                    n=left_out), "info")
     return redirect(url_for(".start", response_id=response.id))
 
 
@@ -349,11 +388,30 @@ def review(response_id: int):
     definition = definition_for(response)
     answers = answers_of(response)
     values = values_of(answers)
+    member = member_of(response)
+    lang = _lang()
+    checks = assess(response, definition, answers, lang, member)
     return render_template(
         "answering/review.html", response=response, definition=definition, answers=answers,
-        visible=relevance(definition, values), missing=missing_required(definition, values),
-        per_section=progress(definition, values), lang=_lang(),
+        visible=checks.visible, missing=checks.missing, checks=checks,
+        worked_out=evaluate(definition, values, member)[1],
+        per_section=progress(definition, values, member), lang=lang,
         can_submit=is_editable(response) and can_edit_response(current_user, response))
+
+
+@bp.post("/responses/<int:response_id>/sections/<section_id>/confirm-carried")
+@login_required
+def confirm_carried(response_id: int, section_id: str):
+    """"All unchanged answers in this section are still correct" (from the summary page)."""
+    response = load_response(response_id, edit=True)
+    sec = _section_or_404(definition_for(response), section_id)
+    user = current_user._get_current_object()
+    with commit_or_explain() as outcome:
+        confirmed = _with_retry(lambda: confirm_carried_in_section(response, sec, user))
+    if not outcome.broken:
+        flash(_("%(n)d answer(s) from the previous round confirmed as still correct.",
+                n=confirmed), "success")
+    return redirect(url_for(".review", response_id=response.id) + "#carried-h")
 
 
 @bp.post("/responses/<int:response_id>/submit")

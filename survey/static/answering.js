@@ -169,6 +169,7 @@
             if (note) { note.remove(); }
             block.classList.remove("carried");
           }
+          if (data.checks) { showChecks(data.checks); }
           setStatus(block, data.message || form.dataset.msgSaved);
           var section = form.dataset.section;
           var nav = document.querySelector('[data-progress-for="' + section + '"]');
@@ -188,6 +189,25 @@
       });
     }).catch(function () { setStatus(block, form.dataset.msgFailed); });
   }
+
+  // Checks and warnings beside each question, and derived values, as the server found them
+  // after a save (one answer can raise or settle a warning shown beside another).
+  function showChecks(checks) {
+    Object.keys(checks).forEach(function (qid) {
+      var slot = form.querySelector('[data-question="' + qid + '"] .checks-slot');
+      if (slot) { slot.innerHTML = checks[qid]; }
+    });
+    applySkipLogic();
+  }
+
+  // A warning about two answers is shown beside both: one tick confirms it in both places.
+  form.addEventListener("change", function (e) {
+    var id = e.target.dataset ? e.target.dataset.warning : null;
+    if (!id) { return; }
+    form.querySelectorAll("input[data-warning]").forEach(function (box) {
+      if (box !== e.target && box.dataset.warning === id) { box.checked = e.target.checked; }
+    });
+  });
 
   function schedule(block, delay) {
     var qid = block.dataset.question;

@@ -244,6 +244,7 @@ FIELDS: dict[str, list[tuple[str, str, str]]] = {
     "review.notifications_read": [("id", "hidden", ""), ("link", "hidden", "/")],
     "answering.prefill": [],
     "answering.submit": [],
+    "answering.confirm_carried": [],
     "profile_pages.publishable": [("publishable", "hidden", "1")],
     "accounts.logout": [],
     "accounts.revoke_token": [],
@@ -293,6 +294,7 @@ WRITERS: dict[str, Policy] = {
     "answering.save_one": lambda w, role, a: _own_response(w, role, a.get("response_id")),
     "answering.prefill": lambda w, role, a: _own_response(w, role, a.get("response_id")),
     "answering.submit": lambda w, role, a: _own_response(w, role, a.get("response_id")),
+    "answering.confirm_carried": lambda w, role, a: _own_response(w, role, a.get("response_id")),
     "review.add_comment": lambda w, role, a: _may_comment(w, role, a.get("response_id")),
     "review.resolve": lambda w, role, a: _may_comment(
         w, role, w.comment_response.get(a.get("comment_id"))),
