@@ -12,6 +12,7 @@ from questionnaires.answer_workbook import (
     COL_CELL,
     COL_EVIDENCE,
     COL_ID,
+    HEADER_ROW,
     INSTRUCTIONS_SHEET,
     LISTS_SHEET,
     META_SHEET,
@@ -24,7 +25,7 @@ def cell_rows(book) -> dict[tuple[str, str], tuple[str, int]]:
     for ws in book.worksheets:
         if ws.title in (META_SHEET, LISTS_SHEET, INSTRUCTIONS_SHEET):
             continue
-        for row in ws.iter_rows(min_row=1):
+        for row in ws.iter_rows(min_row=HEADER_ROW + 2):
             qid = row[COL_ID].value if len(row) > COL_ID else None
             if isinstance(qid, str) and qid:
                 key = row[COL_CELL].value or ""

@@ -64,8 +64,12 @@ def answer_workbook(response: Response, *, section_id: str | None = None, langua
     definition = definition_for(response)
     if section_id is not None and section_id not in {s.id for s in definition.sections}:
         raise NotFound(f"the questionnaire has no section '{section_id}'")
-    stored = {qid: StoredAnswer(a.value, a.evidence, a.version, digest(a.value, a.evidence))
-              for qid, a in answers_of(response).items()}
+    answers = answers_of(response)
+    # Unanswered questions get a fingerprint too: a blank left blank is "left alone".
+    stored = {q.id: StoredAnswer(None, None, 0, digest(None, None))
+              for q in definition.questions if not q.computed}
+    stored.update({qid: StoredAnswer(a.value, a.evidence, a.version, digest(a.value, a.evidence))
+                   for qid, a in answers.items()})
     meta = workbook_meta(response, definition, language, section_id)
     content = build_answer_workbook(definition, meta, stored, **({"words": words} if words else {}))
     parts = [response.country.iso3, response.round.name, section_id or "answers"]
