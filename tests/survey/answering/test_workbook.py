@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import io
+import subprocess
 import zipfile
 
 import openpyxl
@@ -16,9 +17,12 @@ from survey.demo import CURRENT_ROUND, PREVIOUS_ROUND
 from survey.extensions import db
 from survey.models import AuditEvent, Response, ResponseStatus, WorkbookUpload
 from tests.conftest import login_as
+from tests.exports import test_libreoffice
 from tests.workbook_helpers import cell_rows, edit
 
 from .test_answering import answer, response_of, user
+
+soffice = test_libreoffice.soffice  # the fixture: LibreOffice's path, or a skip with the reason
 
 
 def first(definition, kind, answered=None, response=None):
@@ -299,3 +303,26 @@ def test_the_command_line_settles_conflicts_only_when_told(tha, runner, tmp_path
     assert done.exit_code == 0, done.output
     assert answer(tha, q.id).value == "Mine"
 
+
+
+@pytest.mark.slow
+def test_a_workbook_saved_again_by_libreoffice_is_accepted(tha, client, soffice, tmp_path):
+    definition = definition_for(tha)
+    number = first(definition, "integer", answered=False, response=tha)
+    multiple = first(definition, "multiple_choice", response=tha)
+    code = multiple.kind.option_codes(multiple)[-1]
+    edited = tmp_path / "edited.xlsx"
+    edited.write_bytes(edit(download(client, tha), {(number.id, ""): 2048,
+                                                     (multiple.id, code): "x"}))
+    out = tmp_path / "resaved"
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+                    "--convert-to", "xlsx", "--outdir", str(out), str(edited)],
+                   check=True, capture_output=True, timeout=120)
+    resaved = (out / "edited.xlsx").read_bytes()
+    assert resaved != edited.read_bytes()
+    location = upload(client, tha, resaved, "resaved.xlsx").location
+    page = client.get(location).get_data(as_text=True)
+    assert "0 problems" in page and "0 conflicts" in page
+    client.post(location + "/apply", data={})
+    assert answer(tha, number.id).value == 2048
+    assert code in answer(tha, multiple.id).value
