@@ -105,6 +105,10 @@ class Formats:
         self._props[id(made)] = props
         return made
 
+    def add(self, props: dict[str, Any]):
+        """A further format of this workbook (with its quote-prefixed twin on demand)."""
+        return self._add(props)
+
     def number(self, key: str | None):
         """The cell format of a NUMBER_FORMATS key or of an Excel number format code
         (a question type names its own), made once per workbook."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from wtforms import fields, widgets
@@ -84,6 +84,33 @@ class Note(NamedTuple):
 
     message: str
     params: Mapping[str, Any]
+
+
+class WorkbookCell(NamedTuple):
+    """One answer cell of a question in the answer workbook.
+
+    ``exports.answer_workbook`` writes it (label beside it, Excel data validation from
+    ``rule``) and ``questionnaires.answer_workbook`` reads it back; neither names a type.
+    ``key`` is ``""`` for a question's lone answer cell, else a part name, an option code
+    (one tick cell per option) or :data:`SPECIAL_PART`. ``rule`` is ``list`` (one of
+    ``choices``), ``tick``, ``whole``, ``decimal`` or ``text``.
+    """
+
+    key: str
+    label: Text | None
+    rule: str
+    choices: tuple[tuple[str, Text], ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int | None = None
+    number_format: str | None = None
+    hint: Text | None = None
+
+
+SPECIAL_PART = "__special"
+TICK = "x"  # what a tick cell holds when ticked (any other mark is read as a tick too)
+# Reads a number from a cell: (raw cell value, whole number?) -> int or float; AnswerError.
+CellNumber = Callable[[Any, bool], "int | float"]
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "translate later"
@@ -367,6 +394,85 @@ class QuestionType:
         return settings, refused
 
 
+    # -- the answer workbook (exports/answer_workbook.py writes, .answer_workbook reads) ------
+    def workbook_cells(self, question: Question) -> list[WorkbookCell]:
+        """The answer cells of ``question``, in the order they are shown."""
+        if question.computed:
+            return []
+        cells = self._workbook_main(question)
+        if self._separate_special(question):
+            cells.append(WorkbookCell(SPECIAL_PART, BUILTIN_TEXT["special"], "list",
+                                      tuple((c, BUILTIN_TEXT[c]) for c in question.special_codes)))
+        return cells
+
+    def _workbook_main(self, question: Question) -> list[WorkbookCell]:
+        return [WorkbookCell("", None, "text", number_format="@")]
+
+    def workbook_prefill(self, question: Question, value: Any,
+                         language: str | None = None) -> dict[str, Any]:
+        """Cell values (by cell key) that show a stored ``value``."""
+        value = self.readable(question, value)
+        if value is None:
+            return {}
+        if value in SPECIAL_CODES and self._separate_special(question):
+            return {SPECIAL_PART: special_label(value, language)}
+        return self._workbook_prefill(question, value, language)
+
+    def _workbook_prefill(self, question: Question, value: Any, language: str | None
+                          ) -> dict[str, Any]:
+        return {"": self._to_form(value)}
+
+    def workbook_read(self, question: Question, cells: Mapping[str, Any],
+                      number: CellNumber) -> Any:
+        """The raw answer in ``cells`` (cell key -> cell value), for :meth:`normalise`;
+        ``None`` when every cell is blank. ``number`` reads a numeric cell."""
+        special = cells.get(SPECIAL_PART)
+        if _blank(special) is False:
+            codes = tuple((c, BUILTIN_TEXT[c]) for c in question.special_codes)
+            return pick_choice(codes, special)
+        return self._workbook_read(question, cells, number)
+
+    def _workbook_read(self, question: Question, cells: Mapping[str, Any],
+                       number: CellNumber) -> Any:
+        raw = cells.get("")
+        return None if _blank(raw) else cell_text(raw)
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def cell_text(value: Any) -> str:
+    """A cell's value as text: a whole number without ``.0`` (a spreadsheet may have
+    stored typed digits as a number), a date as YYYY-MM-DD."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, _dt.datetime):
+        return value.date().isoformat()
+    return str(value).strip() if isinstance(value, str) else str(value)
+
+
+def pick_choice(choices: tuple[tuple[str, Text], ...], raw: Any) -> str:
+    """The code of the choice a cell names: by its label in any language, or its code."""
+    wanted = cell_text(raw).casefold()
+    for code, label in choices:
+        if wanted == code.casefold() or any(wanted == t.strip().casefold()
+                                            for t in label.translations.values()):
+            return code
+    shown = ", ".join(f"“{label.get()}”" for _, label in choices)
+    raise AnswerError(f"“{cell_text(raw)}” is not one of the offered answers ({shown}).")
+
+
+def is_ticked(raw: Any) -> bool:
+    """A tick cell counts as ticked when it holds any mark but a blank, 0 or "no"."""
+    if _blank(raw) or raw is False:
+        return False
+    if isinstance(raw, (int, float)):
+        return raw != 0
+    return cell_text(raw).casefold() not in ("0", "no", "false", "non", "faux")
+
+
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
@@ -443,6 +549,19 @@ class _ChoiceBase(QuestionType):
     def xlsform_choices(self, question: Question) -> list[tuple[str, Text, float | None]]:
         return ([(o.code, o.label, o.points) for o in question.options]
                 + [(code, BUILTIN_TEXT[code], None) for code in question.special_codes])
+
+    # Answer workbook: one cell, a list of the labels (special answers are further labels).
+    def _workbook_main(self, question):
+        choices = tuple((c, label) for c, label, _ in self.options(question)) + tuple(
+            (c, BUILTIN_TEXT[c]) for c in question.special_codes)
+        return [WorkbookCell("", None, "list", choices)]
+
+    def _workbook_prefill(self, question, value, language):
+        return {"": self.label_of(question, value, language)}
+
+    def _workbook_read(self, question, cells, number):
+        raw = cells.get("")
+        return None if _blank(raw) else pick_choice(self._workbook_main(question)[0].choices, raw)
 
 
 class _SingleChoice(_ChoiceBase):
@@ -574,6 +693,25 @@ class MultipleChoice(_ChoiceBase):
             elif value not in SPECIAL_CODES:  # special answers are alone anyway
                 settings.setdefault("exclusive", []).append(value)
         return settings, refused
+
+    # Answer workbook: a tick cell per option, and per special answer (ticked alone).
+    def workbook_cells(self, question):
+        return ([WorkbookCell(code, label, "tick") for code, label, _ in self.options(question)]
+                + [WorkbookCell(code, BUILTIN_TEXT[code], "tick") for code in question.special_codes])
+
+    def workbook_prefill(self, question, value, language=None):
+        value = self.readable(question, value)
+        if value is None:
+            return {}
+        return {code: TICK for code in ([value] if isinstance(value, str) else value)}
+
+    def workbook_read(self, question, cells, number):
+        ticked = [cell.key for cell in self.workbook_cells(question) if is_ticked(cells.get(cell.key))]
+        special = [code for code in ticked if code in SPECIAL_CODES]
+        if special and len(ticked) > 1:
+            raise AnswerError(f"“{special_label(special[0])}” cannot be ticked together with "
+                              "other answers.")
+        return special[0] if special else (ticked or None)
 
     def scoring_terms(self, question):
         terms = super().scoring_terms(question)
@@ -712,6 +850,19 @@ class _NumberBase(QuestionType):
 
     def bounds(self, question: Question) -> tuple[float | None, float | None]:
         return question.min, question.max
+
+    # Answer workbook: a whole-number or decimal cell within the type's bounds.
+    def _workbook_main(self, question):
+        low, high = self.bounds(question)
+        return [WorkbookCell("", None, "whole" if self.integer else "decimal", minimum=low,
+                             maximum=high, number_format=self.cell_format)]
+
+    def _workbook_prefill(self, question, value, language):
+        return {"": value}
+
+    def _workbook_read(self, question, cells, number):
+        raw = cells.get("")
+        return None if _blank(raw) else number(raw, self.integer)
 
     def _normalise(self, question, value):
         number = _parse_number(value, self.integer)
@@ -891,6 +1042,9 @@ class _TextBase(QuestionType):
     def limit(self, question: Question) -> int:
         return question.max_length or self.default_max
 
+    def _workbook_main(self, question):
+        return [WorkbookCell("", None, "text", max_length=self.limit(question), number_format="@")]
+
     def xlsform_constraints(self, question):  # XLSForm: only an explicit limit
         return [f"string-length(.) <= {question.max_length}"] if question.max_length else []
 
@@ -954,6 +1108,27 @@ class LegalReference(QuestionType):
                   "hint": question.help, "relevant": relevant, "required": None,
                   "appearance": None, "constraint": None}]
                 + parts + [{"type": "end_group"}])
+
+    # Answer workbook: a cell per part of the citation.
+    def _workbook_main(self, question):
+        limits = {"instrument": 300, "article": 120, "url": 500}
+        return [WorkbookCell(part, BUILTIN_TEXT[part], "whole", minimum=1800,
+                             maximum=_dt.date.today().year + 1, number_format="0")
+                if part == "year" else
+                WorkbookCell(part, BUILTIN_TEXT[part], "text", max_length=limits[part],
+                             number_format="@")
+                for part in LEGAL_PARTS]
+
+    def _workbook_prefill(self, question, value, language):
+        return {part: value[part] for part in LEGAL_PARTS if value.get(part) is not None}
+
+    def _workbook_read(self, question, cells, number):
+        parts = {}
+        for part in LEGAL_PARTS:
+            raw = cells.get(part)
+            if not _blank(raw):
+                parts[part] = number(raw, True) if part == "year" else cell_text(raw)
+        return parts or None
 
     def browser_attributes(self, question):
         # Skip logic counts a citation as given once the law is named (as the server does).
@@ -1169,6 +1344,34 @@ class StatisticalYear(QuestionType):
                               "2024-07 to 2025-06.")
         return {"basis": basis, "start": start_text, "end": end_text}
 
+    # Answer workbook: the kind of year from a list, the months as YYYY-MM text.
+    def _workbook_main(self, question):
+        example = Text({"en": "YYYY-MM, for example 2024-07"})
+        return [WorkbookCell("basis", Text({"en": "Kind of year"}), "list",
+                             tuple((c, PERIOD_BASIS_TEXT[c]) for c in PERIOD_BASES)),
+                WorkbookCell("start", Text({"en": "First month (YYYY-MM)"}), "text",
+                             max_length=7, number_format="@", hint=example),
+                WorkbookCell("end", Text({"en": "Last month (YYYY-MM)"}), "text",
+                             max_length=7, number_format="@", hint=example)]
+
+    def _workbook_prefill(self, question, value, language):
+        return {"basis": PERIOD_BASIS_TEXT[value["basis"]].get(language),
+                "start": value["start"], "end": value["end"]}
+
+    def _workbook_read(self, question, cells, number):
+        raw = {part: cells.get(part) for part in self.PARTS}
+        if all(_blank(v) for v in raw.values()):
+            return None
+        basis = "" if _blank(raw["basis"]) else pick_choice(
+            self._workbook_main(question)[0].choices, raw["basis"])
+
+        def month(value: Any) -> str:  # a spreadsheet may have made "2024-07" a date
+            if isinstance(value, (_dt.datetime, _dt.date)):
+                return f"{value.year:04d}-{value.month:02d}"
+            return "" if _blank(value) else cell_text(value)
+
+        return {"basis": basis, "start": month(raw["start"]), "end": month(raw["end"])}
+
     def period_warnings(self, question, value, reference_year):
         end_year = int(value["end"][:4])
         if end_year == reference_year:
@@ -1286,6 +1489,29 @@ class EvaluationRating(QuestionType):
             raise AnswerError("Immediate Outcomes are rated only under the 2013 and 2022 "
                               "methodologies.")
         return {"rating": rating, "methodology": methodology}
+
+    # Answer workbook: the rating and the methodology, each from a list.
+    def _workbook_main(self, question):
+        return [WorkbookCell("rating", Text({"en": "Rating"}), "list",
+                             tuple((c, Text({"en": long}))
+                                   for c, (_, long) in self.ratings(question).items())),
+                WorkbookCell("methodology", Text({"en": "Methodology"}), "list",
+                             tuple((m, Text({"en": m})) for m in METHODOLOGIES))]
+
+    def _workbook_prefill(self, question, value, language):
+        cells = {"rating": self.ratings(question)[value["rating"]][1]}
+        if value.get("methodology"):
+            cells["methodology"] = value["methodology"]
+        return cells
+
+    def _workbook_read(self, question, cells, number):
+        rating, methodology = cells.get("rating"), cells.get("methodology")
+        if _blank(rating) and _blank(methodology):
+            return None
+        main = self._workbook_main(question)
+        return {"rating": "" if _blank(rating) else pick_choice(main[0].choices, rating),
+                "methodology": None if _blank(methodology) else pick_choice(main[1].choices,
+                                                                            methodology)}
 
     def _display(self, question, value, language):
         short, long = self.ratings(question).get(value["rating"], ("", value["rating"]))

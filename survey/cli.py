@@ -339,9 +339,12 @@ def worker(burst: bool) -> None:
 
 
 def _register_subgroups() -> None:
+    from .answering.cli import export_answers, import_group
     from .downloads.cli import export_group
 
+    export_group.add_command(export_answers)
     cli.add_command(export_group)
+    cli.add_command(import_group)
 
 
 _register_subgroups()

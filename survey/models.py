@@ -440,6 +440,33 @@ class FormStash(db.Model):
     __table_args__ = (CheckConstraint("size >= 0", name="size_not_negative"),)
 
 
+class WorkbookUpload(db.Model):
+    """An uploaded answer workbook between its preview and its application (issue 14).
+
+    Kept on the server, never in the session cookie: the answers it proposes (already
+    normalised), the problems found, and the conflicts the person settled. Bound to the
+    person who uploaded it and the response it is for, limited in size, and expiring.
+    """
+
+    __tablename__ = "workbook_uploads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    sections: Mapped[list[str]] = mapped_column(JSONValue)
+    proposed: Mapped[dict[str, Any]] = mapped_column(JSONValue)
+    problems: Mapped[list[Any]] = mapped_column(JSONValue)
+    resolutions: Mapped[dict[str, Any]] = mapped_column(JSONValue, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    applied_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (CheckConstraint("size >= 0", name="size_not_negative"),)
+
+
 class RateLimitCounter(db.Model):
     """How many times a key (an account, an address, a user's comments) counted in a window.
 

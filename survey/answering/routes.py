@@ -474,3 +474,6 @@ def resume_section_post(user: User, view_args: dict[str, Any], form: dict[str, l
                            "else meanwhile); please check this page.",
                            n=len(outcome.errors) + len(outcome.conflicts))
     return url, message
+
+
+from . import workbook_routes  # noqa: E402,F401  (the answer workbook's views register on bp)

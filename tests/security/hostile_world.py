@@ -60,6 +60,7 @@ class World:
     outbox_id: int
     version_id: int
     job_id: int
+    upload_id: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def country_of_response(self, response_id: Any) -> str | None:
@@ -125,6 +126,12 @@ def build_world() -> World:
     by_type: dict[str, str] = {}
     for q in definition.questions:
         by_type.setdefault(q.type, q.id)
+    # An uploaded answer workbook of A's focal point, waiting in its preview.
+    from survey.answering.workbooks import answer_workbook, upload_workbook
+
+    content, name = answer_workbook(responses[COUNTRY_A])
+    kept = upload_workbook(users["focal_a"], name, content, response=responses[COUNTRY_A])
+    db.session.commit()
     return World(
         user_ids={role: user.id for role, user in users.items()}, victim_id=victim.id,
         current_round=current.id, previous_round=previous.id,
@@ -138,7 +145,8 @@ def build_world() -> World:
         api_tokens=tokens, token_ids=token_ids, invite_token=links["invite"],
         reset_token=links["reset"], extra={"preference_token": links["preferences"]},
         outbox_id=db.session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id)),
-        version_id=db.session.scalar(select(QuestionnaireVersion.id)), job_id=job.id)
+        version_id=db.session.scalar(select(QuestionnaireVersion.id)), job_id=job.id,
+        upload_id=kept.id)
 
 
 # -- how to fill URL parameters ---------------------------------------------------------
@@ -163,6 +171,7 @@ PARAMETERS: dict[str, Builder] = {
     "message_id": lambda w, role: [w.outbox_id],
     "version_id": lambda w, role: [w.version_id],
     "job_id": lambda w, role: [w.job_id],
+    "upload_id": lambda w, role: [w.upload_id],
     "filename": lambda w, role: ["app.css"],
     # The "how scores are computed" page: a stored questionnaire, and one that is not.
     "code": lambda w, role: ["ftm-capability", "no-such-questionnaire"],
@@ -213,6 +222,8 @@ QUERY: dict[str, tuple[str, ...]] = {
     "review.comments": ("page", "question", "thread"),
     "review.show": ("page",),
     "answering.section": ("page",),
+    "answering.workbook": ("section", "lang"),
+    "answering.workbook_download": ("section", "lang"),
     "admin.audit": ("user", "country", "round", "action", "since", "until", "page"),
     "admin.audit_csv": ("user", "country", "round", "action", "since", "until"),
     "admin.outbox": ("page",),
@@ -245,6 +256,8 @@ FIELDS: dict[str, list[tuple[str, str, str]]] = {
     "answering.prefill": [],
     "answering.submit": [],
     "answering.confirm_carried": [],
+    "answering.workbook_settle": [("question_id", "hidden", ""), ("choice", "hidden", "mine")],
+    "answering.workbook_apply": [("confirm", "hidden", "")],
     "profile_pages.publishable": [("publishable", "hidden", "1")],
     "accounts.logout": [],
     "accounts.revoke_token": [],
@@ -295,6 +308,12 @@ WRITERS: dict[str, Policy] = {
     "answering.prefill": lambda w, role, a: _own_response(w, role, a.get("response_id")),
     "answering.submit": lambda w, role, a: _own_response(w, role, a.get("response_id")),
     "answering.confirm_carried": lambda w, role, a: _own_response(w, role, a.get("response_id")),
+    # The answer workbook: an upload is kept for its preview, settled and applied.
+    "answering.workbook_upload": lambda w, role, a: _own_response(w, role, a.get("response_id")),
+    "answering.workbook_settle": lambda w, role, a: role == "focal_a"
+    and _own_response(w, role, a.get("response_id")),
+    "answering.workbook_apply": lambda w, role, a: role == "focal_a"
+    and _own_response(w, role, a.get("response_id")),
     "review.add_comment": lambda w, role, a: _may_comment(w, role, a.get("response_id")),
     "review.resolve": lambda w, role, a: _may_comment(
         w, role, w.comment_response.get(a.get("comment_id"))),

@@ -1,0 +1,87 @@
+"""How long a whole-questionnaire answer workbook for one country takes to build and read back.
+
+    .venv/bin/python benchmarks/answer_workbook.py [--repeat N]
+
+For each bundled questionnaire, every question answered (as a country that has answered
+everything would download it): the median seconds to build the workbook
+(``exports.answer_workbook``), to read it back into proposed answers
+(``questionnaires.answer_workbook``, through the safe reader), and, for scale, a bare
+openpyxl read-only pass over the same file. No timing is asserted anywhere; the goal is
+"well under a second" for build plus read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import time
+
+import openpyxl
+
+from exports.answer_workbook import build_answer_workbook
+from questionnaires import bundled_definition_paths, load_definition
+from questionnaires.answer_workbook import AnswerWorkbook, StoredAnswer, WorkbookMeta
+
+SAMPLES = {"integer": 12, "decimal": 3.5, "percentage": 40, "year": 2019,
+           "short_text": "Financial Intelligence Unit", "long_text": "Two\nlines of notes",
+           "legal_reference": {"instrument": "Anti-Money Laundering Act", "article": "s 3",
+                               "year": 2005},
+           "statistical_year": {"basis": "financial", "start": "2024-07", "end": "2025-06"}}
+
+
+def every_answer(definition) -> dict[str, StoredAnswer]:
+    answers = {}
+    for q in definition.questions:
+        if q.computed:
+            continue
+        codes = q.kind.option_codes(q)
+        value = SAMPLES.get(q.type)
+        if q.type == "evaluation_rating":
+            value = {"rating": codes[0], "methodology": "2013"}
+        elif value is None and codes:
+            value = codes[:2] if q.type == "multiple_choice" else codes[0]
+        answers[q.id] = StoredAnswer(q.normalise(value), "Annual report, p. 12", 3, "seen")
+    return answers
+
+
+def median_seconds(work, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def bare_read(data: bytes) -> int:
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    return sum(1 for ws in book.worksheets for _row in ws.iter_rows(values_only=True))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    for path in bundled_definition_paths((1, 2)):
+        definition = load_definition(path)
+        answers = every_answer(definition)
+        meta = WorkbookMeta(country="THA", country_name="Thailand", round_name="benchmark",
+                            questionnaire=f"{definition.code}:{definition.version}",
+                            language="en", sections=())
+        data = build_answer_workbook(definition, meta, answers)
+        reading = AnswerWorkbook.open(data).read(definition, "en")
+        assert not reading.errors and len(reading.answers) == len(answers)
+        build = median_seconds(lambda: build_answer_workbook(definition, meta, answers),
+                               args.repeat)
+        read = median_seconds(lambda: AnswerWorkbook.open(data).read(definition, "en"),
+                              args.repeat)
+        bare = median_seconds(lambda: bare_read(data), args.repeat)
+        print(f"{definition.code}:{definition.version}: {len(answers)} answers, workbook "
+              f"{len(data):,} bytes; build {build * 1000:.1f} ms, read back {read * 1000:.1f} ms, "
+              f"together {(build + read) * 1000:.1f} ms (bare openpyxl read {bare * 1000:.1f} ms; "
+              f"read/bare {read / bare:.1f}x), median of {args.repeat}")
+
+
+if __name__ == "__main__":
+    main()

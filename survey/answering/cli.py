@@ -1,0 +1,118 @@
+"""``survey export answers`` and ``survey import answers``: the answer workbook from the
+command line, through the same service as the pages (``answering.workbooks``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import User
+from ..rules import SurveyError
+from ..uploads import MAX_WORKBOOK_UPLOAD
+
+
+@click.command("answers")
+@click.argument("iso3")
+@click.option("--round", "round_name", required=True, help="Round name")
+@click.option("--section", "section_id", help="Only this section (its id)")
+@click.option("--lang", "language", default="en", show_default=True,
+              help="Language of the questions")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="FILE.xlsx")
+@with_appcontext
+def export_answers(iso3: str, round_name: str, section_id: str | None, language: str,
+                   out: str) -> None:
+    """A country's response as a workbook to fill in offline (answers prefilled)."""
+    from .workbooks import answer_workbook, find_response
+
+    if language not in current_app.config["SURVEY_LANGUAGES"]:
+        raise click.ClickException(f"unknown language '{language}'; offered: "
+                                   f"{', '.join(current_app.config['SURVEY_LANGUAGES'])}")
+    target = Path(out)
+    if target.parent and not target.parent.exists():
+        raise click.ClickException(f"the folder {target.parent} does not exist")
+    try:
+        content, _name = answer_workbook(find_response(iso3, round_name), section_id=section_id,
+                                         language=language)
+    except SurveyError as exc:
+        raise click.ClickException(str(exc)) from None
+    target.write_bytes(content)
+    click.echo(f"Wrote {target} ({len(content):,} bytes).")
+
+
+@click.group("import")
+def import_group() -> None:
+    """Bring answers back into the survey from files."""
+
+
+@import_group.command("answers")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--as", "email", required=True,
+              help="E-mail of the country's focal point the answers are saved as")
+@click.option("--dry-run", is_flag=True, help="Show the preview; save nothing")
+@click.option("--keep-mine", multiple=True, metavar="QUESTION_ID",
+              help="For a conflict: keep the workbook's answer (repeatable)")
+@click.option("--keep-theirs", multiple=True, metavar="QUESTION_ID",
+              help="For a conflict: keep the saved answer (repeatable)")
+@click.option("--confirm-warnings", is_flag=True, help="Confirm every warning the preview lists")
+@with_appcontext
+def import_answers(file: str, email: str, dry_run: bool, keep_mine: tuple[str, ...],
+                   keep_theirs: tuple[str, ...], confirm_warnings: bool) -> None:
+    """Upload a filled-in answer workbook: preview every change, then apply them at once."""
+    from .workbooks import apply_upload, preview, settle, upload_workbook
+
+    path = Path(file)
+    if path.suffix.lower() != ".xlsx":
+        raise click.ClickException(f"'{path.name}' is not a .xlsx file")
+    if path.stat().st_size > MAX_WORKBOOK_UPLOAD:
+        raise click.ClickException(f"the file is larger than the limit of "
+                                   f"{MAX_WORKBOOK_UPLOAD // 1024:,} KB")
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"no account with the e-mail {email}")
+    try:
+        upload = upload_workbook(user, path.name, path.read_bytes())
+        for choice, ids in (("mine", keep_mine), ("theirs", keep_theirs)):
+            for qid in ids:
+                settle(upload, qid, choice)
+        view = preview(upload, user.language)
+        _show(view)
+        if dry_run:
+            db.session.rollback()
+            click.echo("Dry run: nothing was saved.")
+            return
+        applied = apply_upload(upload, user, confirmed=[w.id for w in view.warnings]
+                               if confirm_warnings else ())
+        db.session.commit()
+    except SurveyError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Saved {len(applied.changed)} answer(s) from {path.name}.")
+
+
+def _show(view) -> None:
+    d = view.definition
+    click.echo(f"{view.response.country.name} ({view.response.country.iso3}), "
+               f"{view.response.round.name}: {len(view.changes)} change(s), "
+               f"{len(view.conflicts)} conflict(s), {len(view.problems)} problem(s), "
+               f"{view.unchanged} unchanged.")
+    for c in view.changes:
+        q = d.question(c.question_id)
+        click.echo(f"  change {c.question_id} (sheet '{c.sheet}', row {c.row}): "
+                   f"{q.display(c.old_value) or '-'} -> {q.display(c.new_value) or '(cleared)'}")
+    for c in view.conflicts:
+        q = d.question(c.question_id)
+        state = {"mine": "keeping the workbook's", "theirs": "keeping the saved"}.get(
+            c.choice, "unsettled: use --keep-mine or --keep-theirs")
+        click.echo(f"  conflict {c.question_id} (sheet '{c.sheet}', row {c.row}): workbook "
+                   f"{q.display(c.mine) or '(blank)'}, saved by {c.by} "
+                   f"{q.display(c.theirs) or '(blank)'} [{state}]")
+    for p in view.problems:
+        click.echo(f"  problem sheet '{p.sheet}', row {p.row}, {p.question_id or '-'}: "
+                   f"{p.message}")
+    for w in view.warnings:
+        click.echo(f"  warning {', '.join(w.question_ids)}: {w.message}")
