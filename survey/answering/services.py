@@ -18,11 +18,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from questionnaires import AnswerError, Definition, Section, progress, read_section
+from questionnaires import AnswerAmbiguous, AnswerError, Definition, Section, progress, read_answers
 from questionnaires.logic import SectionProgress
 
 from ..audit import record
 from ..extensions import db
+from ..i18n import explain
 from ..models import Answer, AuditEvent, Response, ResponseStatus, Round, User, utcnow
 from ..rules import Conflict, SurveyError
 from .responses import answer_values, answers_of, check_editable, definition_for, save_answer, touch
@@ -59,6 +60,8 @@ class PageOutcome:
     errors: dict[str, str] = field(default_factory=dict)
     conflicts: dict[str, ConflictInfo] = field(default_factory=dict)
     answers: dict[str, Answer] = field(default_factory=dict)  # every answer, after the save
+    # Typed numbers the person's language does not settle: asked about, nothing saved.
+    asks: dict[str, AnswerAmbiguous] = field(default_factory=dict)
 
 
 def _posted_version(data: Mapping[str, Any], question_id: str) -> int | None:
@@ -70,17 +73,21 @@ def _posted_version(data: Mapping[str, Any], question_id: str) -> int | None:
 
 def save_page(response: Response, section: Section, data: Mapping[str, Any], user: User, *,
               only: set[str] | None = None, take_saved: set[str] | None = None,
-              keep_mine: Mapping[str, int] | None = None) -> PageOutcome:
+              keep_mine: Mapping[str, int] | None = None, locale: str = "en") -> PageOutcome:
     """Save the posted answers of one section (or only the ``only`` questions).
 
     ``take_saved`` names questions whose conflict the person settled by taking the saved
     value (nothing is written); ``keep_mine`` maps question ids to the saved version the
-    person saw and chose to replace.
+    person saw and chose to replace. Typed numbers are read by ``locale``'s rules; one
+    they do not settle is asked about (``outcome.asks``) and left unsaved.
     """
     check_editable(response)
-    values, evidence, errors = read_section(section, data, only=only)
+    values, evidence, problems = read_answers(section, data, only, locale=locale)
+    errors = {qid: explain(problem) for qid, problem in problems.items()}
     existing = answers_of(response)
-    outcome = PageOutcome(errors=dict(errors), answers=existing)
+    outcome = PageOutcome(errors=errors, answers=existing,
+                          asks={qid: p for qid, p in problems.items()
+                                if isinstance(p, AnswerAmbiguous)})
     take_saved = take_saved or set()
     keep_mine = keep_mine or {}
     for q in section.questions:
