@@ -243,7 +243,8 @@ def section(response_id: int, section_id: str):
         form = section_form_class(definition, sec, _lang())(formdata=request.form)
         return _render_section(response, definition, sec, answers_of(response), form=form,
                                errors=outcome.errors, conflicts=outcome.conflicts,
-                               asks=outcome.asks, posted=request.form, status=422 if outcome.errors else 409)
+                               asks=outcome.asks, posted=request.form,
+                               status=422 if outcome.errors else 409)
     flash(_("Your answers are saved."), "success")
     target = sec
     if request.form.get("go") == "next":

@@ -103,6 +103,32 @@ def test_autosave_asks_which_number_was_meant_and_saves_the_pick(browser, live_s
         context.close()
 
 
+def test_skip_logic_compares_the_number_the_server_read(page, figures):
+    """The script never parses a number: "1.500" typed in French into a count shows the
+    follow-up question (more than 1000) once the background save has read it as 1500,
+    where a reading in the browser would have taken it for 1.5."""
+    response, password = figures
+    log_in(page, EMAIL, password)
+    open_figures(page, response)
+    follow_up = page.locator("#q-count_note")
+    expect(follow_up).to_be_hidden()
+    count = page.locator('#q-count input[name="count"]')
+    count.fill("999")  # plain digits read the same in every language
+    expect(follow_up).to_be_hidden()
+    count.fill("1.500")
+    count.press("Tab")
+    expect(page.locator("#q-count .saved-as")).to_have_text(f"Saved as 1{NNBSP}500")
+    expect(follow_up).to_be_visible()
+    assert stored(response, "count") == 1500
+    page.reload()  # the stored number comes with the page
+    expect(page.locator("#q-count_note")).to_be_visible()
+    count = page.locator('#q-count input[name="count"]')
+    count.fill("12,5")  # not a whole number: refused, so it no longer counts as 1500
+    count.press("Tab")
+    expect(page.locator("#err-count")).to_contain_text("whole number")
+    expect(page.locator("#q-count_note")).to_be_hidden()
+
+
 def test_without_script_the_page_asks_and_the_pick_is_saved(browser, live_server, figures):
     response, password = figures
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900},

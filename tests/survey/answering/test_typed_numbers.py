@@ -32,6 +32,8 @@ DEFINITION = {
         {"id": "share", "type": "percentage", "label": "Share with a financial investigation"},
         {"id": "since", "type": "year", "label": "Unit set up in"},
         {"id": "agency", "type": "short_text", "label": "Agency"},
+        {"id": "count_note", "type": "short_text", "label": "Where did most requests go?",
+         "relevant": {"question": "count", "gt": 1000}},
     ]}],
 }
 LANGUAGES = {"en": "English", "fr": "Français", "de": "Deutsch", "de_CH": "Deutsch (Schweiz)",
