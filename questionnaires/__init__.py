@@ -22,7 +22,7 @@ from .definition import (
     previous_problems,
 )
 from .describe import describe, trigger_text
-from .forms import EVIDENCE_SUFFIX, build_section_form, read_section
+from .forms import EVIDENCE_SUFFIX, SectionReading, build_section_form, read_answers, read_section
 from .logic import (
     answers_by_response,
     evaluate,
@@ -45,9 +45,11 @@ from .scoring import (
 )
 from .types import (
     NOT_APPLICABLE,
+    READING_SUFFIX,
     REGISTRY,
     SPECIAL_CODES,
     UNKNOWN,
+    AnswerAmbiguous,
     AnswerError,
     AnswerWarning,
     Normalised,
@@ -65,4 +67,5 @@ __all__ = [
     "definition_checksum", "gaps", "is_answered", "load_definition", "missing_required",
     "overall_progress", "parse_definition", "progress", "question_points", "question_type",
     "read_section", "relevance", "score_response",
+    "AnswerAmbiguous", "READING_SUFFIX", "SectionReading", "read_answers",
 ]

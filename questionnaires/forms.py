@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from wtforms import Form, fields
 
@@ -38,9 +38,22 @@ def build_section_form(section: Section, language: str | None = None,
     return type(f"SectionForm_{section.id}", (base,), attrs)
 
 
-def read_section(section: Section, data: Mapping[str, Any], only: set[str] | None = None
-                 ) -> tuple[dict[str, Any], dict[str, str | None], dict[str, str]]:
-    """Read a posted section: (values, evidence, errors), question by question.
+class SectionReading(NamedTuple):
+    """A posted section, read question by question.
+
+    ``problems`` holds the refusal of each question that could not be read: an
+    ``AnswerError`` (its message says how to correct it) or an ``AnswerAmbiguous``
+    (a typed number the person's language does not settle: ask, store nothing).
+    """
+
+    values: dict[str, Any]
+    evidence: dict[str, str | None]
+    problems: dict[str, AnswerError]
+
+
+def read_answers(section: Section, data: Mapping[str, Any], only: set[str] | None = None, *,
+                 locale: str = "en") -> SectionReading:
+    """Read a posted section; typed numbers are read by the rules of ``locale``.
 
     A wrong value on one question never stops the others from being read, so
     the caller can save what is valid and show the rest with its message.
@@ -48,7 +61,7 @@ def read_section(section: Section, data: Mapping[str, Any], only: set[str] | Non
     """
     values: dict[str, Any] = {}
     evidence: dict[str, str | None] = {}
-    errors: dict[str, str] = {}
+    problems: dict[str, AnswerError] = {}
     for q in section.questions:
         if (only is not None and q.id not in only) or q.computed:
             continue
@@ -60,17 +73,25 @@ def read_section(section: Section, data: Mapping[str, Any], only: set[str] | Non
             # partial form would clear every multiple choice it does not mention.
             continue
         try:
-            values[q.id] = q.kind.read_form(q, data)
+            values[q.id] = q.kind.read_form(q, data, locale=locale)
         except AnswerError as exc:
-            errors[q.id] = str(exc)
+            problems[q.id] = exc
         note = data.get(q.id + EVIDENCE_SUFFIX)
         if note is not None:
             note = str(note).replace("\r\n", "\n").strip()
             if len(note) > EVIDENCE_MAX:
-                errors.setdefault(q.id, f"The evidence has {len(note):,} characters, "
-                                        f"{len(note) - EVIDENCE_MAX:,} more than the "
-                                        f"{EVIDENCE_MAX:,} it can hold: shorten it; nothing "
-                                        "of it was saved.")
+                problems.setdefault(q.id, AnswerError(
+                    f"The evidence has {len(note):,} characters, "
+                    f"{len(note) - EVIDENCE_MAX:,} more than the {EVIDENCE_MAX:,} it can "
+                    "hold: shorten it; nothing of it was saved."))
             else:
                 evidence[q.id] = note or None
-    return values, evidence, errors
+    return SectionReading(values, evidence, problems)
+
+
+def read_section(section: Section, data: Mapping[str, Any], only: set[str] | None = None, *,
+                 locale: str = "en"
+                 ) -> tuple[dict[str, Any], dict[str, str | None], dict[str, str]]:
+    """Read a posted section: (values, evidence, error messages), as :func:`read_answers`."""
+    values, evidence, problems = read_answers(section, data, only, locale=locale)
+    return values, evidence, {qid: str(exc) for qid, exc in problems.items()}

@@ -15,12 +15,23 @@ import datetime as _dt
 import math
 import re
 from collections.abc import Callable, Mapping
+from decimal import Decimal as _Number
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
+from babel.numbers import list_currencies
 from wtforms import fields, widgets
 from wtforms.fields.choices import SelectChoice
 
 from .conditions import is_answered
+from .numbers import (
+    MESSAGES,
+    Ambiguous,
+    Choice,
+    Understood,
+    format_number,
+    parse_machine_number,
+    parse_number,
+)
 from .text import Text
 
 if TYPE_CHECKING:
@@ -47,8 +58,36 @@ BUILTIN_TEXT = {
 REGISTRY: dict[str, type[QuestionType]] = {}
 
 
+READING_SUFFIX = "__reading"  # the reading a person picked for an ambiguous typed number
+
+
 class AnswerError(ValueError):
-    """A value that does not fit its question; the message is for the person typing."""
+    """A value that does not fit its question; the message is for the person typing.
+
+    ``template`` and ``params``, when given, let the app translate the message:
+    ``message == template % params`` in English.
+    """
+
+    def __init__(self, message: str, *, template: str | None = None,
+                 params: Mapping[str, Any] | None = None):
+        super().__init__(message)
+        self.template = template
+        self.params = dict(params or {})
+
+
+class AnswerAmbiguous(AnswerError):
+    """Typed text the person's language does not settle: the page asks which was meant.
+
+    ``choices`` are the parser's readings (:class:`questionnaires.numbers.Choice`); the
+    pick comes back in the ``<question id>__reading`` field as the choice's ``machine``
+    form, and the same text is read again with it. Nothing is stored until then.
+    """
+
+    def __init__(self, message: str, choices: tuple[Choice, ...], *, text: str = "",
+                 template: str | None = None, params: Mapping[str, Any] | None = None):
+        super().__init__(message, template=template, params=params)
+        self.choices = choices
+        self.text = text
 
 
 class AnswerWarning(NamedTuple):
@@ -201,8 +240,12 @@ class QuestionType:
     def _main_field(self, question: Question, label: str, language: str | None):
         return fields.StringField(label)
 
-    def read_form(self, question: Question, data: Mapping[str, Any]) -> Any:
-        """The value a person entered, normalised; ``None`` when left empty."""
+    def read_form(self, question: Question, data: Mapping[str, Any], locale: str = "en") -> Any:
+        """The value a person entered, normalised; ``None`` when left empty.
+
+        ``locale`` is the person's (a code such as ``"fr"`` or ``"de_CH"``): types that
+        read typed numbers read them by its rules (see :mod:`questionnaires.numbers`).
+        """
         special = _text(data.get(question.id + "__special"))
         if special:
             return self.normalise(question, special)
@@ -213,8 +256,9 @@ class QuestionType:
             return None
         return self.normalise(question, raw)
 
-    def form_data(self, question: Question, value: Any) -> dict[str, Any]:
-        """Form field data that shows ``value``."""
+    def form_data(self, question: Question, value: Any, locale: str | None = None
+                  ) -> dict[str, Any]:
+        """Form field data that shows ``value`` (numbers written the ``locale``'s way)."""
         value = self.readable(question, value)
         if value in SPECIAL_CODES and self._separate_special(question):
             return {question.id: "", question.id + "__special": value}
@@ -293,6 +337,11 @@ class QuestionType:
 
     def _display(self, question: Question, value: Any, language: str | None) -> str:
         return str(value)
+
+    def formatted(self, question: Question, value: Any, locale: str) -> str | None:
+        """A stored number written the ``locale``'s way ("Saved as 1 500 000,5" beside the
+        field); ``None`` for answers that are not numbers."""
+        return None
 
     # -- scoring -------------------------------------------------------------
     def is_scored(self, question: Question) -> bool:
@@ -725,7 +774,7 @@ class MultipleChoice(_ChoiceBase):
             widget=widgets.ListWidget(prefix_label=False),
             option_widget=widgets.CheckboxInput(), validate_choice=False)
 
-    def read_form(self, question, data):
+    def read_form(self, question, data, locale="en"):
         special = _text(data.get(question.id + "__special"))
         if special:
             return self.normalise(question, special)
@@ -792,22 +841,24 @@ class MultipleChoice(_ChoiceBase):
 
 
 def _parse_number(value: Any, integer: bool) -> float | int:
+    """A number given by a program or a file (``int``, ``float``, ``Decimal``, or text in the
+    one fixed form ``-1500000.5``): never read by anybody's language, so ``"1,5"`` is
+    refused rather than guessed. Typed text goes through ``read_form`` instead."""
     if isinstance(value, bool):
         raise AnswerError("Enter a number.")
-    if isinstance(value, (int, float)):
-        number = value
-    else:
-        text = str(value).strip().replace(",", "").replace("\u00a0", "").replace(" ", "")
-        if not re.fullmatch(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?", text):
-            raise AnswerError("Enter a number, using digits only (for example 12 or 3.5).")
-        number = float(text)
-    if isinstance(number, float) and not math.isfinite(number):
-        raise AnswerError("Enter a finite number.")
-    if integer:
-        if float(number) != int(number):
-            raise AnswerError("Enter a whole number (no decimals).")
-        return int(number)
-    return float(number)
+    result = parse_machine_number(value, integer=integer)
+    if not isinstance(result, Understood):
+        raise AnswerError(result.message, template=MESSAGES[result.code], params=result.params)
+    return int(result.value) if integer else float(result.value)
+
+
+def _currency_unit(question: Question) -> bool:
+    """The question's (English) unit names a currency by its ISO code ("USD equivalent")."""
+    unit = question.unit.get("en") if question.unit else ""
+    return any(word in _ISO_CURRENCIES for word in re.findall(r"\b[A-Z]{3}\b", unit))
+
+
+_ISO_CURRENCIES = frozenset(list_currencies())
 
 
 class _NumberBase(QuestionType):
@@ -847,6 +898,59 @@ class _NumberBase(QuestionType):
     def _main_field(self, question, label, language):
         kw = {"inputmode": "numeric" if self.integer else "decimal", "autocomplete": "off"}
         return fields.StringField(label, render_kw=kw)
+
+    # -- typed numbers: read by the person's language, never guessed ---------------
+    percent: ClassVar[bool] = False  # a percent sign may be typed (and is ignored)
+    grouping: ClassVar[bool] = True  # shown with the language's thousands marks
+
+    def decimal_places(self, question: Question) -> int | None:
+        """Most digits a person may type after the decimal mark (``None``: any). An amount
+        of money takes two, so "250.000" typed the continental way is asked about."""
+        if self.integer:
+            return 0
+        return 2 if _currency_unit(question) else None
+
+    def read_form(self, question, data, locale="en"):
+        special = _text(data.get(question.id + "__special"))
+        if special:
+            return self.normalise(question, special)
+        raw = data.get(question.id)
+        if not isinstance(raw, str):  # a program's value: read by the fixed machine form
+            return self.normalise(question, raw)
+        if not raw.strip():
+            return None
+        if raw.strip() in SPECIAL_CODES:
+            return self.normalise(question, raw.strip())
+        chosen = _text(data.get(question.id + READING_SUFFIX)) or None
+        return self.normalise(question, self.read_typed(question, raw, locale, chosen))
+
+    def read_typed(self, question: Question, text: str, locale: str,
+                   chosen: str | None = None) -> _Number:
+        """The number in ``text`` as the ``locale`` writes numbers; refused (AnswerError)
+        with how to type it, or asked about (AnswerAmbiguous) when the rules do not
+        settle it and ``chosen`` names none of its readings."""
+        result = parse_number(text, locale, integer=self.integer, percent=self.percent,
+                              decimals=self.decimal_places(question), chosen=chosen)
+        if isinstance(result, Understood):
+            return result.value
+        if isinstance(result, Ambiguous):
+            raise AnswerAmbiguous(result.message, result.choices, text=text,
+                                  template=MESSAGES[result.code], params=result.params)
+        raise AnswerError(result.message, template=MESSAGES[result.code], params=result.params)
+
+    def form_data(self, question, value, locale=None):
+        out = super().form_data(question, value, locale)
+        shown = self.formatted(question, value, locale, field=True) if locale else None
+        if shown is not None:
+            out[question.id] = shown
+        return out
+
+    def formatted(self, question, value, locale, *, field=False):
+        value = self.readable(question, value)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        return format_number(value, locale, grouping=self.grouping,
+                             percent=self.percent and not field)
 
     def bounds(self, question: Question) -> tuple[float | None, float | None]:
         return question.min, question.max
@@ -974,6 +1078,7 @@ class Decimal(_NumberBase):
 class Percentage(_NumberBase):
     name = "percentage"
     summable = False  # a sum of percentages means nothing
+    percent = True
     extra_keys = frozenset({"bands"})
 
     def bounds(self, question):
@@ -1004,6 +1109,7 @@ class Year(_NumberBase):
     summable = False
     cell_format = "0"
     integer = True
+    grouping = False  # 2012, not 2,012
     extra_keys = frozenset({"min", "max"})
 
     def notes(self, question, language=None):
@@ -1162,7 +1268,7 @@ class LegalReference(QuestionType):
             built[question.id + "__special"] = special[question.id + "__special"]
         return built
 
-    def read_form(self, question, data):
+    def read_form(self, question, data, locale="en"):
         special = _text(data.get(question.id + "__special"))
         if special:
             return self.normalise(question, special)
@@ -1171,7 +1277,7 @@ class LegalReference(QuestionType):
             return None
         return self.normalise(question, parts)
 
-    def form_data(self, question, value):
+    def form_data(self, question, value, locale=None):
         value = self.readable(question, value)
         out = {f"{question.id}__{part}": "" for part in LEGAL_PARTS}
         if question.special_codes:
@@ -1309,7 +1415,7 @@ class StatisticalYear(QuestionType):
             built[question.id + "__special"] = special[question.id + "__special"]
         return built
 
-    def read_form(self, question, data):
+    def read_form(self, question, data, locale="en"):
         special = _text(data.get(question.id + "__special"))
         if special:
             return self.normalise(question, special)
@@ -1318,7 +1424,7 @@ class StatisticalYear(QuestionType):
             return None
         return self.normalise(question, parts)
 
-    def form_data(self, question, value):
+    def form_data(self, question, value, locale=None):
         value = self.readable(question, value)
         out = {f"{question.id}__{part}": "" for part in self.PARTS}
         if question.special_codes:
@@ -1453,7 +1559,7 @@ class EvaluationRating(QuestionType):
             built[question.id + "__special"] = special[question.id + "__special"]
         return built
 
-    def read_form(self, question, data):
+    def read_form(self, question, data, locale="en"):
         special = _text(data.get(question.id + "__special"))
         if special:
             return self.normalise(question, special)
@@ -1463,7 +1569,7 @@ class EvaluationRating(QuestionType):
             return None
         return self.normalise(question, parts)
 
-    def form_data(self, question, value):
+    def form_data(self, question, value, locale=None):
         value = self.readable(question, value)
         out = {f"{question.id}__rating": "", f"{question.id}__methodology": ""}
         if question.special_codes:
@@ -1544,7 +1650,7 @@ class Derived(_NumberBase):
     def build_fields(self, question, language, member=None):
         return {}
 
-    def read_form(self, question, data):
+    def read_form(self, question, data, locale="en"):
         raise AnswerError("This value is worked out from other answers and cannot be entered.")
 
     def normalise(self, question, value):

@@ -41,6 +41,7 @@ from questionnaires.logic import SectionProgress
 from ..access import can_edit_response, require_response, require_round, roles_required
 from ..accounts.resume import RESUME_FIELD, register_resumable, resume_token
 from ..extensions import db
+from ..i18n import number_locale
 from ..models import Answer, QuestionnaireVersion, Response, ResponseStatus, Role, Round, User
 from ..questionnaire_versions import definition_of
 from ..review.services import threads_of
@@ -149,9 +150,10 @@ def start(response_id: int):
 
 def _initial_data(section: Section, answers: dict[str, Answer]) -> dict[str, Any]:
     data: dict[str, Any] = {}
+    locale = number_locale()
     for q in section.questions:
         answer = answers.get(q.id)
-        data.update(q.kind.form_data(q, answer.value if answer else None))
+        data.update(q.kind.form_data(q, answer.value if answer else None, locale))
         data[q.id + EVIDENCE_SUFFIX] = (answer.evidence or "") if answer else ""
     return data
 
@@ -179,7 +181,8 @@ def _skip_data(definition: Definition, section: Section, values: dict[str, Any],
 def _render_section(response: Response, definition: Definition, section: Section,
                     answers: dict[str, Answer], *, form: FlaskForm | None = None,
                     errors: dict[str, str] | None = None, conflicts: dict | None = None,
-                    posted: dict[str, Any] | None = None, status: int = 200):
+                    asks: dict | None = None, posted: dict[str, Any] | None = None,
+                    status: int = 200):
     lang = _lang()
     values = values_of(answers)
     member = member_of(response)
@@ -206,6 +209,7 @@ def _render_section(response: Response, definition: Definition, section: Section
         "answering/section.html", response=response, definition=definition, section=section,
         form=form, answers=answers, per_section=per_section, visible=visible, lang=lang,
         editable=editable, errors=errors or {}, conflicts=conflicts or {}, versions=versions,
+        asks=asks or {}, number_locale=number_locale(),
         seen=seen, next_section=next_section,
         skip_data=_skip_data(definition, section, values, member), worked_out=worked_out,
         checks=assess(response, definition, answers, lang, member),
@@ -245,7 +249,7 @@ def section(response_id: int, section_id: str):
     user = current_user._get_current_object()
     outcome = _with_retry(lambda: save_page(response, sec, request.form, user,
                                             take_saved=take_saved, keep_mine=keep_mine,
-                                            language=_lang()))
+                                            language=_lang(), locale=number_locale()))
     if request.form.get("go") == "confirm_carried":
         skip = set(outcome.errors) | set(outcome.conflicts)
         confirmed = _with_retry(lambda: confirm_carried_in_section(response, sec, user, skip))
@@ -264,7 +268,8 @@ def section(response_id: int, section_id: str):
             formdata=request.form)
         return _render_section(response, definition, sec, answers_of(response), form=form,
                                errors=outcome.errors, conflicts=outcome.conflicts,
-                               posted=request.form, status=422 if outcome.errors else 409)
+                               asks=outcome.asks, posted=request.form,
+                               status=422 if outcome.errors else 409)
     flash(_("Your answers are saved."), "success")
     target = sec
     if request.form.get("go") == "next":
@@ -292,15 +297,22 @@ def save_one(response_id: int, question_id: str):
     try:
         outcome = _with_retry(lambda: save_page(response, sec, request.form, user,
                                                 only={question_id}, take_saved=take_saved,
-                                                keep_mine=keep_mine, language=_lang()))
+                                                keep_mine=keep_mine, language=_lang(),
+                                                locale=number_locale()))
     except SurveyError as exc:
         return jsonify(error=rule_message(exc)), 409
+    q = definition.question(question_id)
+    if question_id in outcome.asks:
+        # The typed number can be read two ways (or only against the language's rules):
+        # ask, beside the field, with the same choices the page without script shows.
+        ask = outcome.asks[question_id]
+        html = render_template("answering/_reading.html", q=q, ask=ask, lang=_lang())
+        return jsonify(error=outcome.errors[question_id], ask=True, html=html), 422
     if question_id in outcome.errors:
         return jsonify(error=outcome.errors[question_id]), 422
     answers = answers_of(response)  # one query: the save committed, so every answer expired
     answer = answers.get(question_id)
     if question_id in outcome.conflicts:
-        q = definition.question(question_id)
         html = render_template("answering/_conflict.html", q=q, answer=answer, lang=_lang(),
                                mine=outcome.conflicts[question_id].mine,
                                theirs=json.dumps(_conflict_form_data(q, answer)))
@@ -308,9 +320,15 @@ def save_one(response_id: int, question_id: str):
     member = member_of(response)
     per_section = progress(definition, values_of(answers), member)
     p = per_section[sec.id]
+    shown = q.kind.formatted(q, answer.value, number_locale()) if answer else None
+    stored = q.kind.readable(q, answer.value) if answer else None
+    number = stored if shown is not None else None
     return jsonify(
         checks=_checks_html(response, definition, sec, answers, member),
         saved=question_id in outcome.saved,
+        # The stored number written the person's way, and its plain value for skip logic.
+        shown=_("Saved as %(value)s", value=shown) if shown is not None else None,
+        number=number,
         version=answer.version if answer else 0,
         seen=digest(answer.value, answer.evidence) if answer else digest(None, None),
         status=response.status.value,
@@ -333,7 +351,7 @@ def _checks_html(response: Response, definition: Definition, section: Section,
 
 
 def _conflict_form_data(q, answer: Answer | None) -> dict[str, Any]:
-    data = q.kind.form_data(q, answer.value if answer else None)
+    data = q.kind.form_data(q, answer.value if answer else None, number_locale())
     data[q.id + EVIDENCE_SUFFIX] = (answer.evidence or "") if answer else ""
     data[q.id + VERSION_SUFFIX] = answer.version if answer else 0
     data[q.id + SEEN_SUFFIX] = digest(answer.value, answer.evidence) if answer else digest(None, None)
@@ -466,7 +484,7 @@ def resume_section_post(user: User, view_args: dict[str, Any], form: dict[str, l
     if not is_editable(response):
         return url, _("This response is now locked against edits; what you typed was not saved.")
     data = MultiDict([(k, v) for k, values in form.items() for v in values])
-    outcome = _with_retry(lambda: save_page(response, sec, data, user))
+    outcome = _with_retry(lambda: save_page(response, sec, data, user, locale=number_locale()))
     message = _("Welcome back. What you typed before your session expired has been saved "
                 "(%(n)d answer(s)).", n=len(outcome.saved))
     if outcome.errors or outcome.conflicts:

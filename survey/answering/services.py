@@ -18,11 +18,20 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from questionnaires import AnswerError, Definition, Section, progress, read_section, relevance
+from questionnaires import (
+    AnswerAmbiguous,
+    AnswerError,
+    Definition,
+    Section,
+    progress,
+    read_answers,
+    relevance,
+)
 from questionnaires.logic import SectionProgress
 
 from ..audit import record
 from ..extensions import db
+from ..i18n import explain
 from ..members import member_attributes
 from ..models import Answer, AuditEvent, Response, ResponseStatus, Round, User, utcnow
 from ..rules import Conflict, SurveyError
@@ -62,6 +71,8 @@ class PageOutcome:
     conflicts: dict[str, ConflictInfo] = field(default_factory=dict)
     answers: dict[str, Answer] = field(default_factory=dict)  # every answer, after the save
     confirmations: int = 0  # warnings confirmed or withdrawn by this save
+    # Typed numbers the person's language does not settle: asked about, nothing saved.
+    asks: dict[str, AnswerAmbiguous] = field(default_factory=dict)
 
 
 def _posted_version(data: Mapping[str, Any], question_id: str) -> int | None:
@@ -73,20 +84,24 @@ def _posted_version(data: Mapping[str, Any], question_id: str) -> int | None:
 
 def save_page(response: Response, section: Section, data: Mapping[str, Any], user: User, *,
               only: set[str] | None = None, take_saved: set[str] | None = None,
-              keep_mine: Mapping[str, int] | None = None, language: str | None = None
-              ) -> PageOutcome:
+              keep_mine: Mapping[str, int] | None = None, language: str | None = None,
+              locale: str = "en") -> PageOutcome:
     """Save the posted answers of one section (or only the ``only`` questions).
 
     ``take_saved`` names questions whose conflict the person settled by taking the saved
     value (nothing is written); ``keep_mine`` maps question ids to the saved version the
-    person saw and chose to replace. An option not offered to the member, or an answer
-    that breaks a cross-question check with the other answers, is refused beside its
-    field; the other answers are saved. Ticks beside warnings are recorded after the save.
+    person saw and chose to replace. Typed numbers are read by ``locale``'s rules; one
+    they do not settle is asked about (``outcome.asks``) and left unsaved. An option not
+    offered to the member, or an answer that breaks a cross-question check with the other
+    answers, is refused beside its field; the other answers are saved. Ticks beside
+    warnings are recorded after the save.
     """
     check_editable(response)
     definition = definition_for(response)
     member = member_of(response)
-    values, evidence, errors = read_section(section, data, only=only)
+    values, evidence, problems = read_answers(section, data, only, locale=locale)
+    errors = {qid: explain(problem) for qid, problem in problems.items()}
+    asks = {qid: p for qid, p in problems.items() if isinstance(p, AnswerAmbiguous)}
     existing = answers_of(response)
     take_saved = take_saved or set()
     keep_mine = keep_mine or {}
@@ -105,7 +120,7 @@ def save_page(response: Response, section: Section, data: Mapping[str, Any], use
         errors[qid] = message
         values.pop(qid, None)
         evidence.pop(qid, None)
-    outcome = PageOutcome(errors=dict(errors), answers=existing)
+    outcome = PageOutcome(errors=dict(errors), answers=existing, asks=asks)
     value_changed: set[str] = set()
     for q in section.questions:
         qid = q.id

@@ -46,9 +46,18 @@
       raw = inputs[0].value.trim();
     }
     if (!raw) { return null; }
-    if (kind === "number") {
-      var n = Number(raw.replace(/[,\s\u00a0]/g, ""));
-      return isFinite(n) ? n : raw;
+    if (kind === "number") { return numberIn(block, raw); }
+    return raw;
+  }
+
+  // Numbers are read by the server, by the rules of the person's language ("1.500" is
+  // 1500 in German, 1.5 in English): the script never parses one itself. It uses the
+  // number the server last read from this very text, or plain digits, which read the
+  // same in every language; anything else counts as answered but compares as no number.
+  function numberIn(block, raw) {
+    if (/^[0-9]+$/.test(raw)) { return Number(raw); }
+    if (block.dataset.number !== undefined && block.dataset.numberText === raw) {
+      return Number(block.dataset.number);
     }
     return raw;
   }
@@ -104,8 +113,43 @@
 
   function showError(block, message) {
     var err = block.querySelector(".error");
-    if (err) { err.textContent = message || ""; err.hidden = !message; }
+    if (err) {
+      err.textContent = message || "";
+      err.hidden = !message;
+      // The fields name the message while there is one (screen readers read it with them).
+      block.querySelectorAll('[name="' + block.dataset.question + '"]').forEach(function (el) {
+        var ids = (el.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (id) {
+          return id && id !== err.id;
+        });
+        if (message) { ids.unshift(err.id); }
+        if (ids.length) { el.setAttribute("aria-describedby", ids.join(" ")); }
+        else { el.removeAttribute("aria-describedby"); }
+      });
+    }
     block.classList.toggle("has-error", Boolean(message));
+  }
+
+  // A typed number asked about ("did you mean 1,500 or 1.5?"): the server's choices.
+  function showReading(block, html) {
+    var slot = block.querySelector(".reading-slot");
+    if (slot) { slot.innerHTML = html || ""; }
+  }
+
+  function showSaved(block, data, posted) {
+    var saved = block.querySelector(".saved-as");
+    if (saved && "shown" in data) { saved.textContent = data.shown || ""; }
+    if (data.number === null || data.number === undefined) {
+      delete block.dataset.number;
+      delete block.dataset.numberText;
+    } else {
+      block.dataset.number = String(data.number);
+      block.dataset.numberText = posted;
+    }
+  }
+
+  function typedText(block) {
+    var el = byName(block, block.dataset.question)[0];
+    return el && el.type !== "radio" && el.type !== "checkbox" ? el.value.trim() : "";
   }
 
   function fieldData(block, extra) {
@@ -152,6 +196,7 @@
     var qid = block.dataset.question;
     var url = form.dataset.saveUrl.replace("__QID__", encodeURIComponent(qid));
     setStatus(block, form.dataset.msgSaving);
+    var posted = typedText(block);
     return fetch(url, {
       method: "POST", body: fieldData(block, extra), credentials: "same-origin",
       headers: { "X-CSRFToken": csrf, "Accept": "application/json" }
@@ -161,6 +206,9 @@
           byName(block, qid + "__version")[0].value = data.version;
           byName(block, qid + "__seen")[0].value = data.seen;
           showError(block, "");
+          showReading(block, "");
+          showSaved(block, data, posted);
+          applySkipLogic();
           var slot = block.querySelector(".conflict-slot");
           if (slot) { slot.innerHTML = ""; }
           var confirm = byName(block, qid + "__confirm")[0];
@@ -176,7 +224,8 @@
           if (nav && data.progress) { nav.textContent = data.progress; }
         } else if (resp.status === 422) {
           showError(block, data.error);
-          setStatus(block, form.dataset.msgInvalid);
+          showReading(block, data.ask ? data.html : "");
+          setStatus(block, data.ask ? form.dataset.msgAsk : form.dataset.msgInvalid);
         } else if (resp.status === 409 && data.conflict) {
           block.querySelector(".conflict-slot").innerHTML = data.html;
           setStatus(block, form.dataset.msgConflict);

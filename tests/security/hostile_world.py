@@ -276,6 +276,10 @@ def save_one_fields(question_id: str, section_forms: list[list[tuple[str, str, s
     for shape in section_forms:
         found = [f for f in shape if f[0] == question_id or f[0].startswith(question_id + "__")]
         if found:
+            if any(name == question_id and kind == "text" for name, kind, _ in found):
+                # A typed number the language does not settle is asked about: the pick
+                # comes back in this field, which the page shows only then.
+                found.append((question_id + "__reading", "radio", ""))
             return found
     return [(question_id, "text", "")]
 

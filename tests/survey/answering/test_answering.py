@@ -154,7 +154,7 @@ def test_saving_a_page_keeps_valid_answers_and_shows_invalid_ones_with_their_val
     reply = client.post(section_url(tha, "cooperation"), data=data)
     html = reply.get_data(as_text=True)
     assert reply.status_code == 422
-    assert "Enter a number, using digits only" in html
+    assert "Type the number in digits only, without words or letters" in html
     assert "Enter a number of at least 0." in html
     assert 'value="twelve"' in html and 'value="-3"' in html   # typed values kept
     assert answer(tha, "coop_mla_authority").value == "yes"  # the valid one is saved
@@ -234,7 +234,7 @@ def test_autosave_invalid_value_is_explained(tha, client):
                         data={"coop_mla_sent": "lots", "coop_mla_sent__version": "0"},
                         headers={"Accept": "application/json"})
     assert reply.status_code == 422
-    assert reply.json["error"].startswith("Enter a number")
+    assert reply.json["error"].startswith("Type the number in digits only")
 
 
 def test_autosave_unknown_question_is_404(tha, client):
