@@ -1,7 +1,7 @@
 """warning confirmations: "I confirm this figure is correct", per response and warning
 
-Revision ID: 0006_warning_confirmations
-Revises: 0005
+Revision ID: 0007_warning_confirmations
+Revises: 0006_notifications
 Create Date: 2026-12-01
 
 A soft warning (an unusually high figure, convictions above prosecutions started in the
@@ -14,8 +14,8 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-revision = '0006_warning_confirmations'
-down_revision = '0005'
+revision = '0007_warning_confirmations'
+down_revision = '0006_notifications'
 branch_labels = None
 depends_on = None
 

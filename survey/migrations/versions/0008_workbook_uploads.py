@@ -1,7 +1,7 @@
 """answer workbooks: uploads kept between their preview and their application
 
-Revision ID: 0006_workbook_uploads
-Revises: 0005
+Revision ID: 0008_workbook_uploads
+Revises: 0007_warning_confirmations
 Create Date: 2026-12-10
 
 - workbook_uploads: an uploaded answer workbook's proposed answers, problems and conflict
@@ -11,8 +11,8 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-revision = '0006_workbook_uploads'
-down_revision = '0005'
+revision = '0008_workbook_uploads'
+down_revision = '0007_warning_confirmations'
 branch_labels = None
 depends_on = None
 
