@@ -37,7 +37,7 @@ def test_a_note_over_the_limit_is_refused_under_its_question_and_kept(client, de
                               "coop_mla_sent__evidence": long_note})
     html = reply.get_data(as_text=True)
     assert reply.status_code == 422
-    error = re.search(r'<p class="error" id="err-coop_mla_sent">(.*?)</p>', html).group(1)
+    error = re.search(r'<p class="error" id="err-coop_mla_sent"[^>]*>(.*?)</p>', html).group(1)
     assert error == ("The evidence has 5,186 characters, 186 more than the 5,000 it can hold: "
                      "shorten it; nothing of it was saved.")
     assert long_note in html                             # every character kept to shorten
