@@ -83,7 +83,7 @@ def test_opening_a_round_tells_each_focal_point_the_link_and_closing_date(mail_a
                                        "closes_on": "2027-03-31"})
     new = db.session.scalar(select(Round).where(Round.name == "2027 round"))
     before = last_mail_id()
-    client.post(f"/admin/rounds/{new.id}/open")
+    client.post(f"/admin/rounds/{new.id}/open", data={"confirmed": "yes"})
     db.session.refresh(new)
     assert new.state is RoundState.OPEN
 
@@ -112,7 +112,8 @@ def test_a_return_tells_the_focal_points_reason_open_threads_and_link(mail_app, 
     response = response_of("IDN")
     before, notes_before = last_mail_id(), last_note_id()
     login_as(client, user(REVIEWER))
-    client.post(f"/responses/{response.id}/return", data={"reason": "Cite the 2019 law."})
+    client.post(f"/responses/{response.id}/return", data={"reason": "Cite the 2019 law.",
+                                                         "confirmed": "yes"})
 
     [mail] = mails(focal.email, before)
     assert mail.subject == "Your response to “2026 capability survey” was returned for changes"
@@ -130,7 +131,7 @@ def test_an_approval_tells_the_focal_points(mail_app, client, demo, make_user):
     response = response_of("IDN")
     before = last_mail_id()
     login_as(client, user(REVIEWER))
-    client.post(f"/responses/{response.id}/approve")
+    client.post(f"/responses/{response.id}/approve", data={"confirmed": "yes"})
     [mail] = mails(focal.email, before)
     assert mail.subject == "Your response to “2026 capability survey” was approved"
     assert f"{BASE}/responses/{response.id}/summary" in mail.body

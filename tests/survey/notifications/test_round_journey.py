@@ -43,7 +43,7 @@ def test_each_person_is_told_each_step_of_a_round(app, client, make_user):
                                        "closes_on": closes.isoformat()})
     round_ = db.session.scalar(select(Round).where(Round.name == "Round X"))
     mark = last_mail_id()
-    client.post(f"/admin/rounds/{round_.id}/open")
+    client.post(f"/admin/rounds/{round_.id}/open", data={"confirmed": "yes"})
     response = db.session.scalar(select(Response).where(Response.round_id == round_.id,
                                                         Response.country_id == focal.country_id))
     assert subjects(focal.email, mark) == ["The round “Round X” is open"]
@@ -73,7 +73,7 @@ def test_each_person_is_told_each_step_of_a_round(app, client, make_user):
     login_as(client, reviewer)
     client.post(f"/responses/{response.id}/comments",
                 data={"body": "Which law is this?", "question_id": question})
-    client.post(f"/responses/{response.id}/return", data={"reason": "See the comments."})
+    client.post(f"/responses/{response.id}/return", data={"reason": "See the comments.", "confirmed": "yes"})
     comment_mail, returned = inbox(focal.email, mark)
     assert comment_mail.subject == "New comment on Cambodia's response to “Round X”"
     assert returned.subject == "Your response to “Round X” was returned for changes"
@@ -98,7 +98,7 @@ def test_each_person_is_told_each_step_of_a_round(app, client, make_user):
     # Approval: the focal point is told; later reminders leave an approved response alone.
     mark = last_mail_id()
     login_as(client, reviewer)
-    client.post(f"/responses/{response.id}/approve")
+    client.post(f"/responses/{response.id}/approve", data={"confirmed": "yes"})
     assert subjects(focal.email, mark) == ["Your response to “Round X” was approved"]
     assert "was approved by the working group" in page_of(client, focal)
     mark = last_mail_id()
