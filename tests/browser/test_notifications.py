@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from survey.extensions import db
@@ -26,7 +27,8 @@ def test_a_returned_response_tells_the_focal_point_why_and_where(page, demo, mak
     page.goto(f"/responses/{response.id}/review")
     page.get_by_label("Return to the country with this comment").fill(REASON)
     page.get_by_role("button", name="Return to country").click()
-    assert page.get_by_role("status").filter(has_text="the response is now returned").is_visible()
+    page.get_by_role("button", name="Yes, return to the country").click()
+    expect(page.get_by_role("status").filter(has_text="the response is now returned")).to_be_visible()
     page.get_by_role("button", name="Log out").click()
 
     # The e-mail: the reason, how many threads are open, and the link to them.
