@@ -183,11 +183,12 @@ def test_a_new_type_is_rendered_saved_scored_and_exported(rating_round, client):
     tha_row = next(row for row in ws.iter_rows(min_row=3) if row[2].value == "THA")
     assert tha_row[column].data_type == "n" and tha_row[column].number_format == '0" of 5"'
 
-    # An amount: on the Counts sheet, with a median but no total.
+    # An amount: on the Counts sheet, with no total (and, over one member, no median).
     counts = {r["ISO3"]: r for r in table(wb["Counts"], "Counts")}
     assert counts["THA"][header] == 4
     totals = {(r["Group"], r["Statistic"]): r for r in table(wb["Counts"], "CountTotals")}
-    assert totals[("All members (regional)", "Median")][header] == 4
+    assert totals[("All members (regional)", "Members reporting")][header] == 1
+    assert totals[("All members (regional)", "Median")][header] is None
     assert totals[("All members (regional)", "Total")][header] is None
 
     codebook = {r["Question id"]: r for r in table(wb["Codebook"], "Codebook")}
