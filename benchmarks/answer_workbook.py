@@ -72,11 +72,11 @@ def main() -> None:
         data = build_answer_workbook(definition, meta, answers)
         reading = AnswerWorkbook.open(data).read(definition, "en")
         assert not reading.errors and len(reading.answers) == len(answers)
-        build = median_seconds(lambda: build_answer_workbook(definition, meta, answers),
-                               args.repeat)
-        read = median_seconds(lambda: AnswerWorkbook.open(data).read(definition, "en"),
+        build = median_seconds(lambda d=definition, m=meta, a=answers:
+                               build_answer_workbook(d, m, a), args.repeat)
+        read = median_seconds(lambda b=data, d=definition: AnswerWorkbook.open(b).read(d, "en"),
                               args.repeat)
-        bare = median_seconds(lambda: bare_read(data), args.repeat)
+        bare = median_seconds(lambda b=data: bare_read(b), args.repeat)
         print(f"{definition.code}:{definition.version}: {len(answers)} answers, workbook "
               f"{len(data):,} bytes; build {build * 1000:.1f} ms, read back {read * 1000:.1f} ms, "
               f"together {(build + read) * 1000:.1f} ms (bare openpyxl read {bare * 1000:.1f} ms; "

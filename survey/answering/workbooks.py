@@ -219,7 +219,9 @@ class Problem:
 
 
 @dataclass
-class Warning_:
+class ToConfirm:
+    """A soft warning the changed answers raise: applying waits until it is confirmed."""
+
     id: str
     question_ids: tuple[str, ...]
     message: str
@@ -233,7 +235,7 @@ class Preview:
     changes: list[Change] = field(default_factory=list)
     conflicts: list[ConflictItem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    warnings: list[Warning_] = field(default_factory=list)
+    warnings: list[ToConfirm] = field(default_factory=list)
     unchanged: int = 0
     kept_theirs: int = 0  # answers a colleague changed that this file left as downloaded
 
@@ -318,7 +320,7 @@ def _check_changes(out: Preview, current: Mapping[str, Any], language: str | Non
                                         result.message))
             dropped.update(involved)
         else:
-            out.warnings.append(Warning_(_warning_key(result), tuple(result.question_ids),
+            out.warnings.append(ToConfirm(_warning_key(result), tuple(result.question_ids),
                                          result.message))
     out.changes = [c for c in out.changes if c.question_id not in dropped]
     out.problems.sort(key=lambda p: (p.sheet, p.row))
