@@ -30,22 +30,22 @@ def test_admin_runs_a_round_from_draft_to_archive(page, demo):
     page.get_by_label("Opening date").fill("2027-02-01")
     page.get_by_label("Closing date").fill("2027-01-01")
     page.get_by_role("button", name="Create draft round").click()
-    assert page.get_by_text("The closing date must be on or after the opening date.").is_visible()
+    expect(page.get_by_text("The closing date must be on or after the opening date.")).to_be_visible()
     page.get_by_label("Closing date").fill("2027-04-30")
     page.get_by_role("button", name="Create draft round").click()
-    assert page.get_by_role("heading", name="2027 capability survey").is_visible()
-    assert page.get_by_text("Draft: only administrators see this round.").is_visible()
+    expect(page.get_by_role("heading", name="2027 capability survey")).to_be_visible()
+    expect(page.get_by_text("Draft: only administrators see this round.")).to_be_visible()
 
     page.get_by_label("Closing date").fill("2027-05-31")
     page.get_by_role("button", name="Save dates").click()
-    assert page.get_by_text("Dates saved.").is_visible()
+    expect(page.get_by_text("Dates saved.")).to_be_visible()
     page.get_by_role("button", name="Open the round").click()
     # Another round of the same questionnaire is open: the confirmation page says so.
     expect(page.get_by_role("heading", name="Open “2027 capability survey”?")).to_be_visible()
-    assert page.get_by_text("“2026 capability survey” is open too").is_visible()
+    expect(page.get_by_text("“2026 capability survey” is open too")).to_be_visible()
     page.get_by_role("button", name="Yes, open the round").click()
     expect(page.get_by_text("The round is open: focal points can answer now.")).to_be_visible()
-    assert page.get_by_text("45 members have not submitted yet.").is_visible()
+    expect(page.get_by_text("45 members have not submitted yet.")).to_be_visible()
     emails = page.get_by_label("Focal points’ e-mails", exact=False).input_value()
     assert "focal.tha@example.org" in emails and "focal.fji@example.org" in emails
     with page.expect_download() as download:
@@ -62,9 +62,9 @@ def test_admin_runs_a_round_from_draft_to_archive(page, demo):
 
     page.get_by_role("link", name="Rounds").first.click()
     row = page.get_by_role("row", name=re.compile("2027 capability survey"))
-    assert row.get_by_text("Archived").is_visible()
+    expect(row.get_by_text("Archived")).to_be_visible()
     page.goto("/admin/audit?action=round.archive")
-    assert page.get_by_text("1 event").is_visible()
+    expect(page.get_by_text("1 event")).to_be_visible()
     assert violations == []
 
 
