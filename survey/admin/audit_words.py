@@ -59,6 +59,13 @@ ACTION_LABELS = {
     "questionnaire.upload": "Questionnaire version uploaded",
     "export.request": "Regional export asked for",
     "export.country": "Country workbook downloaded",
+    "answer.warning_confirm": "Warning confirmed (figure checked)",
+    "answer.warning_unconfirm": "Warning confirmation withdrawn",
+    "response.workbook_upload": "Answers applied from a workbook",
+    "notifications.preferences": "E-mail choices changed",
+    "round.remind": "Reminders sent by an administrator",
+    "round.reminder_days": "Reminder days changed",
+    "user.reviewer_countries": "Reviewer's members changed",
 }
 ROLE_LABELS = {"focal_point": "Focal point", "reviewer": "Reviewer", "analyst": "Analyst",
                "admin": "Administrator"}

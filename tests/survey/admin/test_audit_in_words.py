@@ -90,3 +90,18 @@ def test_the_download_carries_the_words_beside_the_codes(client, demo):
     assert rows[1][2] == "user.deactivate"
     assert rows[1][-3:] == ["Account deactivated", "Account focal.fji@example.org",
                             "Active → Deactivated; 0 API token(s) revoked"]
+
+
+def test_every_action_the_app_records_has_words():
+    """A new audit action must be named in words: the trail never shows a bare code."""
+    import re
+    from pathlib import Path
+
+    from survey.admin.audit_words import ACTION_LABELS
+
+    source = Path(__file__).resolve().parents[3] / "survey"
+    recorded = set()
+    for path in source.rglob("*.py"):
+        recorded |= set(re.findall(r'\brecord\(\s*"([a-z_]+\.[a-z_]+)"', path.read_text()))
+    assert len(recorded) > 20  # the search found the calls
+    assert recorded - set(ACTION_LABELS) == set()
