@@ -10,13 +10,17 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from pathlib import Path
+
+import yaml
 from flask import current_app
 from sqlalchemy import select
 
-from questionnaires import Definition, Question, relevance
+from questionnaires import UNKNOWN, Definition, Question, relevance
 
 from .accounts.users import create_user, hash_password
-from .answering.responses import answers_of, save_answer, transition
+from .answering.checks import assess, confirm_warning, member_of
+from .answering.responses import _set_status, answers_of, save_answer, transition
 from .extensions import db
 from .members import country_by_iso3, seed_members
 from .models import Response, ResponseStatus, ReviewComment, Role, Round, RoundState, User
@@ -25,7 +29,7 @@ from .rounds import open_round
 
 DEMO_QUESTIONNAIRE = "ftm-capability"
 PREVIOUS_ROUND = "2025 capability survey (pilot)"
-CURRENT_ROUND = "2026 capability survey"
+CURRENT_ROUND = "2026 capability survey (demonstration data)"
 
 
 @dataclass(frozen=True)
@@ -37,16 +41,20 @@ class DemoAccount:
 
 
 ACCOUNTS = (
-    DemoAccount("admin@example.org", Role.ADMIN, "Demo Administrator"),
-    DemoAccount("reviewer@example.org", Role.REVIEWER, "Demo Reviewer (working group)"),
-    DemoAccount("analyst@example.org", Role.ANALYST, "Demo Analyst"),
-    DemoAccount("focal.tha@example.org", Role.FOCAL_POINT, "Somchai (Thailand, AMLO)", "THA"),
-    DemoAccount("focal2.tha@example.org", Role.FOCAL_POINT, "Malee (Thailand, OAG)", "THA"),
-    DemoAccount("focal.fji@example.org", Role.FOCAL_POINT, "Losana (Fiji, Police)", "FJI"),
-    DemoAccount("focal.phl@example.org", Role.FOCAL_POINT, "Maria (Philippines, DOJ)", "PHL"),
+    DemoAccount("admin@example.org", Role.ADMIN, "Administrator (demo)"),
+    DemoAccount("reviewer@example.org", Role.REVIEWER, "Reviewer, working group (demo)"),
+    DemoAccount("analyst@example.org", Role.ANALYST, "Analyst (demo)"),
+    DemoAccount("focal.tha@example.org", Role.FOCAL_POINT, "Somchai, Thailand (demo)", "THA"),
+    DemoAccount("focal2.tha@example.org", Role.FOCAL_POINT, "Malee, Thailand (demo)", "THA"),
+    DemoAccount("focal.fji@example.org", Role.FOCAL_POINT, "Losana, Fiji (demo)", "FJI"),
+    DemoAccount("focal.phl@example.org", Role.FOCAL_POINT, "Maria, Philippines (demo)", "PHL"),
 )
 
-# Country, capacity (0..1) in the current round, and the status the demo leaves it in.
+# The current round (questionnaire v2): country, capacity (0..1) for self-assessment
+# answers, the status the demo aims for, and the scripted counts of the reference year
+# (demo notes §4: caseload first, every subset drawn from its total). Public-record
+# questions with no verified fact (FACTS_FILE) stay unanswered whatever the status.
+# A response in progress has answered the sections up to IN_PROGRESS_UNTIL.
 CURRENT = (
     ("AUS", 0.92, ResponseStatus.APPROVED), ("NZL", 0.85, ResponseStatus.APPROVED),
     ("SGP", 0.88, ResponseStatus.APPROVED), ("MYS", 0.7, ResponseStatus.APPROVED),
@@ -57,6 +65,37 @@ CURRENT = (
 PREVIOUS = (("AUS", 0.88), ("NZL", 0.8), ("SGP", 0.85), ("MYS", 0.6), ("LKA", 0.35),
             ("IDN", 0.6), ("PHL", 0.55), ("THA", 0.65))
 
+U = UNKNOWN
+# investigations, of which with a financial investigation, persons prosecuted, convicted,
+# convicted with a confiscation order; None: the question is not asked.
+CASELOAD: dict[str, tuple] = {
+    "IDN": (400, 6, 150, 120, 12),     # large caseload, low share
+    "LKA": (2, 2, 2, 1, 1),            # small caseload, full share
+    "FJI": (0, None, 0, 0, None),      # no cases in the year
+    "KHM": (U, None, 15, 9, 2),        # investigations unknown, an estimate of the share
+    "THA": (U, None, U, U, None),      # everything unknown
+    "PHL": (60, 18, 40, 55, 8),        # convictions above prosecutions started (confirmed)
+    "AUS": (45, 30, 20, 14, 9),        # a frozen value above plausible_max (confirmed)
+    "NZL": (12, 7, 8, 6, 3), "SGP": (30, 18, 22, 15, 6), "MYS": (120, 30, 70, 48, 10),
+}
+IN_PROGRESS_UNTIL = "operational"
+SHARE_ESTIMATE = {"KHM": 20, "THA": U}   # op_fin_inv_share_direct, asked when a count is unknown
+UNUSUALLY_HIGH = {"AUS": ("op_value_frozen", 250_000_000.0)}  # above plausible_max, confirmed
+# The only warnings the demo raises, each confirmed by the member's focal point.
+SCRIPTED_WARNINGS = {"PHL": "tip_convictions_vs_prosecutions", "AUS": "plausible_high:op_value_frozen"}
+
+# Public record (demo notes §2): answered from verified facts only, never from capacity.
+PUBLIC_RECORD = frozenset({
+    "leg_untoc", "leg_tip_protocol", "leg_som_protocol", "leg_uncac", "leg_vienna", "leg_actip",
+    "op_fiu", "coop_fiu_egmont", "coop_asset_recovery_network", "me_body", "leg_me_year",
+    "me_report_type", "me_rating_r3", "me_rating_r4", "me_rating_r24", "me_rating_r38",
+    "me_rating_io2", "me_rating_io5", "me_rating_io6", "me_rating_io7", "me_rating_io8"})
+FACTS_FILE = Path(__file__).parent / "data" / "demo_facts.yaml"
+PLACEHOLDER_LAW = "Demonstration value – not the member's law"
+PLACEHOLDER_TEXT = "Demonstration value – not provided by the member"
+DEMO_EVIDENCE = "Demonstration note – not provided by the member."
+DEMO_BANNER = "Demonstration data – not the answers of any member"
+
 
 def demo_password(email: str) -> str:
     """Stable per instance (derived from the secret key) so logins can be printed again."""
@@ -66,45 +105,228 @@ def demo_password(email: str) -> str:
 
 
 def seed_demo(today: dt.date | None = None) -> list[tuple[DemoAccount, str]]:
-    """Load members, the questionnaire, two rounds with answers and demo accounts (idempotent)."""
+    """Load members, the questionnaires, two demo rounds with answers and demo accounts
+    (idempotent): a closed v1 pilot round and an open v2 round, both flagged as demo data."""
     today = today or dt.date.today()
     seed_members()
     seed_bundled()
     users = {a.email: _ensure_account(a) for a in ACCOUNTS}
     admin, reviewer = users["admin@example.org"], users["reviewer@example.org"]
     if db.session.scalar(select(Round.id).where(Round.name == CURRENT_ROUND)) is None:
-        version = find_version(DEMO_QUESTIONNAIRE)
-        definition = definition_of(version)
-        previous = open_round(PREVIOUS_ROUND, version.key, opens=today - dt.timedelta(days=400),
+        v1 = find_version(f"{DEMO_QUESTIONNAIRE}:1")
+        previous = open_round(PREVIOUS_ROUND, v1.key, opens=today - dt.timedelta(days=400),
                               closes=today - dt.timedelta(days=300), actor=admin, today=today)
+        previous.is_demo = True
+        definition_v1 = definition_of(v1)
         for iso3, capacity in PREVIOUS:
             response = _response(previous, iso3)
             author = _author_for(iso3, users, admin)
-            _fill(response, definition, capacity, author, rng=random.Random(f"prev-{iso3}"))
+            _fill(response, definition_v1, capacity, author, rng=random.Random(f"prev-{iso3}"))
             transition(response, ResponseStatus.SUBMITTED, author)
             transition(response, ResponseStatus.APPROVED, reviewer)
         previous.state = RoundState.CLOSED
-        current = open_round(CURRENT_ROUND, version.key, opens=today - dt.timedelta(days=30),
+        v2 = find_version(f"{DEMO_QUESTIONNAIRE}:2")
+        current = open_round(CURRENT_ROUND, v2.key, opens=today - dt.timedelta(days=30),
                              closes=today + dt.timedelta(days=45), actor=admin, today=today)
+        current.is_demo = True
+        definition = definition_of(v2)
+        facts = verified_facts()
         for iso3, capacity, status in CURRENT:
             response = _response(current, iso3)
             author = _author_for(iso3, users, admin)
-            share = 0.55 if status is ResponseStatus.IN_PROGRESS else 1.0
-            _fill(response, definition, capacity, author, rng=random.Random(f"cur-{iso3}"),
-                  share=share)
+            values = demo_answers_v2(definition, iso3, capacity, member_of(response),
+                                     current.reference_year, facts.get(iso3, {}),
+                                     random.Random(f"cur-{iso3}"))
+            if status is ResponseStatus.IN_PROGRESS:
+                values = _first_sections(definition, values, IN_PROGRESS_UNTIL)
+            _save_all(response, definition, values, author)
+            _confirm_warnings(response, definition, author)
             if status is ResponseStatus.IN_PROGRESS:
                 continue
-            transition(response, ResponseStatus.SUBMITTED, author)
+            _submit_with_fact_gaps(response, definition, author)
             if status is ResponseStatus.APPROVED:
                 transition(response, ResponseStatus.APPROVED, reviewer)
             elif status is ResponseStatus.RETURNED:
-                reason = ("Please add the citation for the confiscation law and check the "
-                          "count of mutual legal assistance requests received.")
+                reason = ("Please check the count of persons convicted against the persons "
+                          "prosecuted, and add the citation for the confiscation law.")
                 transition(response, ResponseStatus.RETURNED, reviewer, reason)
                 db.session.add(ReviewComment(response_id=response.id, author_id=reviewer.id,
                                              body=reason))
         db.session.flush()
     return [(a, demo_password(a.email)) for a in ACCOUNTS]
+
+
+def _submit_with_fact_gaps(response: Response, definition: Definition, author: User) -> None:
+    """Submit a demo response whose only gaps are public-record questions with no verified
+    fact yet (left unanswered rather than guessed, demo notes §2-3).
+
+    A person could not submit it: the app requires every question. The demo does, so the
+    round shows every status, and says why in the status history. Anything else that
+    would block a submission (a broken check, an unconfirmed warning, any other missing
+    answer) is a fault in the demo and stops it.
+    """
+    blockers = assess(response, definition, answers_of(response))
+    gaps = {q.id for q in blockers.missing}
+    if (gaps - PUBLIC_RECORD) or blockers.errors or blockers.unconfirmed or blockers.carried:
+        raise RuntimeError(f"demo response {response.country.iso3} is inconsistent: "
+                           f"{blockers.reason()}")
+    if not gaps:
+        transition(response, ResponseStatus.SUBMITTED, author)
+        return
+    _set_status(response, ResponseStatus.SUBMITTED, author,
+                "Demonstration data: submitted with the public-record questions that have "
+                "no verified fact yet left unanswered (" + ", ".join(sorted(gaps)) + ").")
+
+
+def verified_facts(path: Path = FACTS_FILE) -> dict[str, dict[str, Any]]:
+    """{iso3: {question id: value}} of the facts file's entries marked verified, with a source."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    out: dict[str, dict[str, Any]] = {}
+    for iso3, entries in (data.get("facts") or {}).items():
+        for qid, entry in (entries or {}).items():
+            if entry.get("verified") is True and entry.get("source"):
+                out.setdefault(iso3, {})[qid] = entry["value"]
+    return out
+
+
+def demo_answers_v2(definition: Definition, iso3: str, capacity: float,
+                    member: dict[str, Any], reference_year: int | None,
+                    facts: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """The demo answers of one member to questionnaire v2, consistent with every check.
+
+    Public-record questions come from ``facts`` only (unanswered otherwise); the laws
+    every demo member has are never "No"; counts follow the member's scripted scenario;
+    self-assessment answers follow ``capacity``; only relevant questions are answered.
+    """
+    values: dict[str, Any] = {}
+    for q in definition.questions:
+        if q.computed:
+            continue
+        if q.id in PUBLIC_RECORD:
+            values[q.id] = facts.get(q.id)
+        else:
+            values[q.id] = _self_assessed(q, capacity, member, rng)
+    values.update(_counts(iso3, capacity))
+    ref = reference_year or dt.date.today().year - 1
+    values["stat_period"] = {"basis": "calendar", "start": f"{ref}-01", "end": f"{ref}-12"}
+    values["stat_scope"] = ["tip_offence"]
+    for qid in ("leg_tip_offence", "leg_ml_criminalised"):
+        values[qid] = "yes" if capacity >= 0.5 else "partial"
+    if values.get("coop_jit_legal_basis") == "no" and values.get("coop_jit_used") == "joint_team":
+        values["coop_jit_used"] = "coordinated"  # no joint team where the law allows none
+    name = country_by_iso3(iso3).name
+    values["inst_notes"] = ("Demonstration response generated for testing. These are not "
+                            f"the answers of {name}.")
+    values["coop_obstacles_notes"] = None
+    visible = relevance(definition, values, member)
+    # Answers are given only where relevant; a question that becomes irrelevant when an
+    # earlier one is left open (a fact not verified) stays unanswered too.
+    return {qid: v for qid, v in values.items() if visible.get(qid) and v is not None}
+
+
+def _self_assessed(q: Question, capacity: float, member: dict[str, Any],
+                   rng: random.Random) -> Any:
+    kind = q.type
+    r = rng.random()
+    if kind == "yes_no_partial":
+        return "yes" if r < capacity else ("partial" if r < capacity + 0.25 else "no")
+    if kind == "yes_no":
+        return "yes" if r < capacity + 0.1 else "no"
+    if kind in ("single_choice", "multiple_choice"):
+        offered = q.kind.offered(q, member)
+        options = [o for o in q.options if o.code in offered]
+        if kind == "single_choice":
+            scored = [o for o in options if o.points is not None]
+            if scored:
+                target = min(1.0, max(0.0, capacity + rng.uniform(-0.3, 0.3)))
+                return min(scored, key=lambda o: abs(o.points - target)).code
+            return rng.choice(options).code
+        ticked = [o.code for o in options if not o.exclusive and rng.random() < capacity]
+        if ticked:
+            return ticked
+        exclusive = [o.code for o in options if o.exclusive]
+        return exclusive[:1] or [options[0].code]
+    if kind == "legal_reference":
+        return {"instrument": PLACEHOLDER_LAW, "article": None, "year": None, "url": None}
+    if kind == "short_text":
+        return PLACEHOLDER_TEXT
+    return None  # counts are scripted (_counts); years and ratings are public record
+
+
+def _counts(iso3: str, capacity: float) -> dict[str, Any]:
+    """The scripted counts of one member (demo notes §4), every subset within its total."""
+    inv, fin, prosecuted, convicted, confiscation = CASELOAD[iso3]
+    out: dict[str, Any] = {
+        "op_tip_investigations": inv, "op_tip_fin_inv": fin,
+        "op_fin_inv_share_direct": SHARE_ESTIMATE.get(iso3),
+        "op_tip_persons_prosecuted": prosecuted, "op_tip_persons_convicted": convicted,
+        "op_tip_convicted_confiscation": confiscation,
+    }
+    everything_unknown = inv == UNKNOWN and prosecuted == UNKNOWN
+    known = 0 if inv == UNKNOWN else inv
+    basis = known or (0 if prosecuted == UNKNOWN else prosecuted)
+    def some(share: float, cap: int) -> Any:
+        return UNKNOWN if everything_unknown else min(cap, int(round(basis * share)))
+    ml_prosecuted = some(0.2 * capacity, 500)
+    out.update({
+        "op_ml_investigations": some(0.3 * capacity, 1000),
+        "op_ml_persons_prosecuted": ml_prosecuted,
+        "op_ml_persons_convicted": (ml_prosecuted if ml_prosecuted == UNKNOWN
+                                    else int(ml_prosecuted * 0.6)),
+        "op_confiscation_orders": (UNKNOWN if everything_unknown
+                                   else (confiscation or 0) + int(basis * 0.05)),
+        "op_value_frozen": UNKNOWN if everything_unknown else float(basis * 85_000),
+        "op_value_confiscated": UNKNOWN if everything_unknown else float(basis * 40_000),
+        "op_value_victims": UNKNOWN if everything_unknown else float(basis * 5_000),
+        "op_fiu_tip_strs": some(1.5 * capacity, 50_000),
+        "op_fiu_disseminations": some(0.5 * capacity, 10_000),
+        "coop_mla_requests_sent": some(0.1, 1000),
+        "coop_mla_requests_received": some(0.08, 1000),
+        "coop_extradition_requests_sent": some(0.03, 200),
+        "coop_extradition_requests_received": some(0.02, 200),
+        "coop_treaties": UNKNOWN if everything_unknown else int(10 + 60 * capacity),
+        "coop_fiu_requests_out": some(0.4 * capacity, 2000),
+        "coop_fiu_requests_in": some(0.3 * capacity, 2000),
+        "coop_fiu_spontaneous_out": some(0.1 * capacity, 2000),
+        "coop_arn_requests_sent": some(0.05, 500),
+    })
+    if iso3 in UNUSUALLY_HIGH:
+        qid, value = UNUSUALLY_HIGH[iso3]
+        out[qid] = value
+    if out["op_fiu_tip_strs"] in (0, UNKNOWN):
+        out["op_str_sectors"] = None   # no STRs: which sectors filed them is not asked
+    else:
+        out["op_str_sectors"] = ["banks", "money_transfer"]
+    received = out["coop_mla_requests_received"]
+    out["coop_mla_median_time"] = (None if received == 0 else
+                                   "not_tracked" if received == UNKNOWN or capacity < 0.6
+                                   else "from_3_to_6_months")
+    return out
+
+
+def _first_sections(definition: Definition, values: dict[str, Any], last: str
+                    ) -> dict[str, Any]:
+    """The answers of the sections up to and including ``last`` (a response in progress)."""
+    ids = [s.id for s in definition.sections]
+    kept = {q.id for s in definition.sections[:ids.index(last) + 1] for q in s.questions}
+    return {qid: v for qid, v in values.items() if qid in kept}
+
+
+def _save_all(response: Response, definition: Definition, values: dict[str, Any],
+              author: User) -> None:
+    existing = answers_of(response)
+    for q in definition.questions:
+        if q.id in values:
+            save_answer(response, q.id, values[q.id], author, evidence=None,
+                        existing=existing.get(q.id))
+
+
+def _confirm_warnings(response: Response, definition: Definition, author: User) -> None:
+    """The focal point confirms the scripted warning (recorded, with the audit trail)."""
+    scripted = SCRIPTED_WARNINGS.get(response.country.iso3)
+    for result in assess(response, definition, answers_of(response)).unconfirmed:
+        if result.id == scripted:
+            confirm_warning(response, result, author)
 
 
 def _ensure_account(account: DemoAccount) -> User:
@@ -144,15 +366,11 @@ def _fill(response: Response, definition: Definition, capacity: float, author: U
 
 
 def _evidence(question: Question, rng: random.Random) -> str | None:
+    """A neutral note on some answers (demo notes §1: never a fact about the member)."""
     if question.type in ("yes_no_partial", "yes_no") and rng.random() < 0.4:
-        return rng.choice([
-            "Confirmed with the Office of the Attorney-General.",
-            "See the 2024 mutual evaluation follow-up report, chapter 3.",
-            "Drafting of amendments is under way; cabinet approval expected next year.",
-            "Based on the national case management system.",
-        ])
+        return DEMO_EVIDENCE
     if question.key_count and rng.random() < 0.5:
-        return "Figure from the national statistics held by the lead agency."
+        return DEMO_EVIDENCE
     return None
 
 
@@ -191,24 +409,10 @@ def demo_value(q: Question, capacity: float, rng: random.Random, country: str) -
     if kind == "year":
         return rng.randint(2008, 2024)
     if kind == "short_text":
-        return rng.choice(["Office of the Attorney-General", "Financial Intelligence Unit",
-                           "National Police, Anti-Trafficking Division",
-                           "Ministry of Justice, International Cooperation Department"])
+        return PLACEHOLDER_TEXT
     if kind == "long_text":
-        return ("Figures come from the national case management system and were checked "
-                "with the prosecution service. Some regional offices report late.")
+        return (f"Demonstration response generated for testing. These are not the answers "
+                f"of {country}.")
     if kind == "legal_reference":
-        text = f"{q.id} {q.label.get()}".lower()
-        if "launder" in text or "_ml" in text:
-            name = "Anti-Money Laundering Act"
-        elif "confisc" in text or "proceeds" in text or "forfeit" in text:
-            name = "Proceeds of Crime Act"
-        elif "mutual" in text or "mla" in text:
-            name = "Mutual Assistance in Criminal Matters Act"
-        elif "extradit" in text:
-            name = "Extradition Act"
-        else:
-            name = "Anti-Trafficking in Persons Act"
-        return {"instrument": name, "article": f"s. {rng.randint(2, 40)}",
-                "year": rng.randint(1999, 2021), "url": None}
+        return {"instrument": PLACEHOLDER_LAW, "article": None, "year": None, "url": None}
     return None

@@ -27,6 +27,7 @@ from sqlalchemy import (
     inspect,
     select,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -174,6 +175,9 @@ class Round(db.Model):
     remind_before: Mapped[str] = mapped_column(String(60), default="14,7,1", server_default="14,7,1")
     remind_after: Mapped[str] = mapped_column(String(60), default="1,7", server_default="1,7")
     reference_year: Mapped[int | None] = mapped_column(Integer)
+    # Demonstration data (survey.demo): every page, profile, download and API response made
+    # from the round says it is not the answers of any member.
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

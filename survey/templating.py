@@ -6,6 +6,7 @@ import datetime as dt
 from functools import cached_property
 
 from flask import Flask, request
+from jinja2 import pass_context
 from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -36,10 +37,41 @@ def register_template_helpers(app: Flask) -> None:
         parts = [p.strip() for p in str(text).split("\n\n") if p.strip()]
         return Markup("".join(f"<p>{escape(p)}</p>" for p in parts))  # noqa: S704 - parts escaped
 
+    @app.template_global("shows_demo_data")
+    @pass_context
+    def shows_demo_data(context) -> bool:
+        """Does the page show data of a demo round (survey.demo)? Read from what the view
+        passed: a response, a round, rounds, a tracker or (response, country, round) rows;
+        a view may also say so itself with ``demo_data``."""
+        if context.get("demo_data") is not None:
+            return bool(context["demo_data"])
+        return any(r.is_demo for r in _rounds_in(context))
+
     @app.context_processor
     def common() -> dict:
         return {"today": dt.date.today(), "ResponseStatus": ResponseStatus,
                 "get_locale": get_locale, "header": Header()}
+
+
+def _rounds_in(context) -> list[Round]:
+    found: list[Round] = []
+    for name in ("round", "response", "tracker", "job_round"):
+        value = context.get(name)
+        if isinstance(value, Round):
+            found.append(value)
+        elif isinstance(getattr(value, "round", None), Round):
+            found.append(value.round)
+    for name in ("rounds", "items", "rows"):
+        for item in context.get(name) or ():
+            if isinstance(item, Round):
+                found.append(item)
+            elif isinstance(getattr(item, "round", None), Round):
+                found.append(item.round)
+            elif isinstance(getattr(item, "response", None), Response):
+                found.append(item.response.round)
+            elif isinstance(item, tuple):
+                found.extend(x for x in item if isinstance(x, Round))
+    return found
 
 
 def rounds_newest_open_first():

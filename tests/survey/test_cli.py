@@ -38,12 +38,14 @@ def test_help_lists_every_verb(runner):
 def test_seed_loads_45_members_and_the_questionnaire_idempotently(runner):
     first = run(runner, "seed")
     assert "Members: 45 added, 0 updated." in first.output
+    # Both versions by default: v1 for the rounds that use it, v2 for new rounds.
     assert "Questionnaire ftm-capability:1: stored." in first.output
+    assert "Questionnaire ftm-capability:2: stored." in first.output
     again = run(runner, "seed")
     assert "Members: 0 added, 0 updated." in again.output
     assert "already stored" in again.output
     assert db.session.scalar(select(func.count(Country.id))) == 45
-    assert db.session.scalar(select(func.count(QuestionnaireVersion.id))) == 1
+    assert db.session.scalar(select(func.count(QuestionnaireVersion.id))) == 2
     subregions = set(db.session.scalars(select(Country.subregion)))
     assert subregions == {"South-East Asia", "East Asia", "South Asia", "Pacific", "Middle East",
                           "Americas"}

@@ -3,10 +3,21 @@
 from sqlalchemy import func, select
 
 from questionnaires import relevance
-from survey.demo import CURRENT_ROUND
+from survey.answering.checks import assess
+from survey.answering.responses import answers_of
+from survey.demo import (
+    ACCOUNTS,
+    CURRENT_ROUND,
+    DEMO_EVIDENCE,
+    PLACEHOLDER_LAW,
+    PREVIOUS_ROUND,
+    PUBLIC_RECORD,
+    SCRIPTED_WARNINGS,
+    verified_facts,
+)
 from survey.extensions import db
 from survey.frames import COLUMNS, answers_frame
-from survey.models import Answer, Response, ResponseStatus, StatusChange
+from survey.models import Answer, AuditEvent, Response, ResponseStatus, RoundState, StatusChange, User
 from survey.questionnaire_versions import definition_of
 from survey.rounds import round_by_name
 
@@ -22,6 +33,13 @@ def test_demo_round_has_countries_in_every_state(demo):
     assert statuses[ResponseStatus.IN_PROGRESS] == 3
     assert statuses[ResponseStatus.NOT_STARTED] == 35
     assert round_.previous_round.name == "2025 capability survey (pilot)"
+    # The current round asks questionnaire v2; the closed pilot round stays on v1, so
+    # "change since the last round" and the v1 <-> v2 crosswalk show in the demo.
+    assert round_.questionnaire.key == "ftm-capability:2"
+    assert round_.previous_round.questionnaire.key == "ftm-capability:1"
+    assert round_.previous_round.state is RoundState.CLOSED
+    assert round_.is_demo and round_.previous_round.is_demo
+    assert "demonstration" in round_.name
     history = db.session.scalar(select(func.count(StatusChange.id)))
     assert history > 20  # every demo transition is recorded
 
@@ -74,3 +92,100 @@ def test_members_frame_lists_every_member_response_from_the_same_seam(demo):
     assert (frame["status"] == "approved").sum() == 5
     pacific = members_frame([round_.id], subregion="Pacific")
     assert 0 < len(pacific) < 45 and set(pacific["subregion"]) == {"Pacific"}
+
+
+# -- the demo's answers pass every rule and check, and state no unverified fact ----------
+
+def _demo_responses(round_name):
+    round_ = round_by_name(round_name)
+    definition = definition_of(round_.questionnaire)
+    responses = db.session.scalars(select(Response).where(
+        Response.round_id == round_.id, Response.status != ResponseStatus.NOT_STARTED)).all()
+    assert responses
+    return definition, responses
+
+
+def test_every_demo_response_passes_the_checks_the_pages_run(demo):
+    """The same assessment the summary page and the submission run (survey.answering.checks)."""
+    for name in (CURRENT_ROUND, PREVIOUS_ROUND):
+        definition, responses = _demo_responses(name)
+        for response in responses:
+            answers = answers_of(response)
+            found = assess(response, definition, answers)
+            iso3 = response.country.iso3
+            assert found.errors == [], (iso3, [r.message for r in found.errors])
+            assert found.unconfirmed == [], (iso3, [r.message for r in found.unconfirmed])
+            # The only warnings are the scripted ones, each confirmed by the focal point.
+            expected = {SCRIPTED_WARNINGS[iso3]} if name == CURRENT_ROUND and iso3 in SCRIPTED_WARNINGS else set()
+            assert {r.id for r in found.warnings} == expected == found.confirmed, iso3
+            assert found.carried == []
+            if response.status is not ResponseStatus.IN_PROGRESS:
+                # Nothing is missing but public-record facts nobody has verified yet.
+                assert {q.id for q in found.missing} <= PUBLIC_RECORD, iso3
+            for qid, answer in answers.items():
+                q = definition.question(qid)
+                assert found.visible[qid], (iso3, qid)   # only relevant questions are answered
+                assert q.normalise(answer.value) == answer.value or answer.value is None
+                if q.type == "multiple_choice" and answer.value not in (None, "unknown"):
+                    exclusive = {o.code for o in q.options if o.exclusive}
+                    assert not (exclusive & set(answer.value)) or len(answer.value) == 1, (iso3, qid)
+                    offered = q.kind.offered(q, found_member(response))
+                    assert set(answer.value) <= set(offered), (iso3, qid)
+                if q.kind.numeric and isinstance(answer.value, (int, float)):
+                    assert q.max is None or answer.value <= q.max
+
+
+def found_member(response):
+    from survey.answering.checks import member_of
+    return member_of(response)
+
+
+def test_demo_states_only_verified_facts_and_neutral_notes(demo):
+    definition, responses = _demo_responses(CURRENT_ROUND)
+    facts = verified_facts()
+    for response in responses:
+        iso3 = response.country.iso3
+        for qid, answer in answers_of(response).items():
+            q = definition.question(qid)
+            if qid in PUBLIC_RECORD:
+                assert answer.value == facts[iso3][qid], (iso3, qid)
+            if q.type == "legal_reference":
+                assert answer.value["instrument"] == PLACEHOLDER_LAW
+            assert answer.evidence in (None, DEMO_EVIDENCE)
+            if qid == "inst_notes":
+                assert answer.value == ("Demonstration response generated for testing. These "
+                                        f"are not the answers of {response.country.name}.")
+        answered = {qid for qid in answers_of(response)}
+        assert not {"leg_tip_offence", "leg_ml_criminalised"} - answered
+        assert answers_of(response)["leg_tip_offence"].value != "no"
+        assert answers_of(response)["leg_ml_criminalised"].value != "no"
+    # No demo member is said to have no FIU, and Thailand is a party to the Protocol.
+    values = {(r.country.iso3, qid): a.value for r in responses for qid, a in answers_of(r).items()}
+    assert "no_fiu" not in {v for (_, qid), v in values.items() if qid == "op_fiu"}
+    assert values[("THA", "leg_tip_protocol")] == "party"
+    assert values[("FJI", "op_fiu")] == "administrative"
+
+
+def test_demo_counts_follow_the_scripted_scenarios(demo):
+    _, responses = _demo_responses(CURRENT_ROUND)
+    value = {(r.country.iso3, qid): a.value for r in responses for qid, a in answers_of(r).items()}
+    assert (value["IDN", "op_tip_investigations"], value["IDN", "op_tip_fin_inv"]) == (400, 6)
+    assert (value["LKA", "op_tip_investigations"], value["LKA", "op_tip_fin_inv"]) == (2, 2)
+    assert value["FJI", "op_tip_investigations"] == 0 and ("FJI", "op_tip_fin_inv") not in value
+    assert value["KHM", "op_tip_investigations"] == "unknown"
+    assert value["KHM", "op_fin_inv_share_direct"] == 20
+    assert value["THA", "op_fin_inv_share_direct"] == "unknown"
+    assert value["PHL", "op_tip_persons_convicted"] > value["PHL", "op_tip_persons_prosecuted"]
+    # Both scripted warnings were confirmed by a person, in the audit trail.
+    confirmed = db.session.execute(select(Response.id, AuditEvent.question_id).join(
+        AuditEvent, AuditEvent.response_id == Response.id)
+        .where(AuditEvent.action == "answer.warning_confirm")).all()
+    by_id = {r.id: r.country.iso3 for r in responses}
+    assert sorted((by_id[rid], qid) for rid, qid in confirmed if rid in by_id) == [
+        ("AUS", "op_value_frozen"), ("PHL", "op_tip_persons_prosecuted")]
+
+
+def test_demo_accounts_say_they_are_demo_accounts(demo):
+    for account in ACCOUNTS:
+        user = db.session.scalar(select(User).where(User.email == account.email))
+        assert user.display_name.endswith("(demo)")
