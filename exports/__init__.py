@@ -7,6 +7,7 @@ Plain Python over plain data: pandas frames and questionnaire definitions in,
 from .csvfiles import frame_csv, sheets_zip, tidy_csv, tidy_csv_chunks
 from .guard import FORMULA_TRIGGERS, csv_chunks, neutralise, neutralise_frame
 from .model import (
+    DEMO_NOTICE,
     MEMBER_COLUMNS,
     STATUS_FILTER_LABELS,
     STATUS_FILTERS,
@@ -32,6 +33,7 @@ from .workbook import (
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 __all__ = [
+    "DEMO_NOTICE",
     "DATA_COLUMNS", "FORMULA_TRIGGERS", "MEMBER_COLUMNS", "STATUS_FILTERS",
     "STATUS_FILTER_LABELS", "STATUS_LABELS", "XLSX_MIMETYPE", "ExportInput", "ExportMeta",
     "Table", "build_country_workbook", "build_regional_workbook", "build_table_workbook",

@@ -255,11 +255,12 @@ class _Writer:
 
 
 def build_answer_workbook(definition: Definition, meta: WorkbookMeta,
-                          answers: Mapping[str, StoredAnswer], *, words: Words = _same) -> bytes:
+                          answers: Mapping[str, StoredAnswer], *, words: Words = _same,
+                          notice: str | None = None) -> bytes:
     """The workbook for ``meta.sections`` (every section when empty), answers prefilled.
 
     ``words`` translates the interface text (the app passes its gettext); questionnaire
-    text follows ``meta.language``.
+    text follows ``meta.language``. ``notice`` (demonstration data) heads every sheet.
     """
     wanted = set(meta.sections)
     sections = [s for s in definition.sections if not wanted or s.id in wanted]
@@ -279,7 +280,7 @@ def build_answer_workbook(definition: Definition, meta: WorkbookMeta,
         writer.meta_sheet()
 
     cells = sum(len(q.kind.workbook_cells(q)) for s in sections for q in s.questions)
-    return write_workbook(write, largest_sheet_cells=cells * len(COLUMNS), properties={
+    return write_workbook(write, largest_sheet_cells=cells * len(COLUMNS), notice=notice, properties={
         "title": f"{definition.title.get(meta.language)} – {meta.country} – {meta.round_name}",
         "comments": f"Answer workbook for {meta.country}, {meta.round_name}, "
                     f"{meta.questionnaire}."})

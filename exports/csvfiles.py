@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pandas as pd
 
 from .guard import BOM, neutralise_frame
-from .model import ExportInput, Progress
+from .model import DEMO_NOTICE, ExportInput, Progress
 from .tables import (
     changes_tables,
     codebook_table,
@@ -81,6 +81,10 @@ def sheets_zip(data: ExportInput, *, bom: bool = True, progress: Progress | None
         files.append(("08-crosswalk", crosswalk.frame))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        if data.meta.demo:
+            archive.writestr("00-README-DEMONSTRATION-DATA.txt",
+                             f"{DEMO_NOTICE}.\r\nRound(s): {', '.join(data.meta.demo_rounds)}.\r\n"
+                             "The 'Demo data' column of 06-data.csv marks each row.\r\n")
         for i, (name, frame) in enumerate(files, start=1):
             archive.writestr(f"{name}.csv", frame_csv(frame, bom=bom))
             if progress:

@@ -36,6 +36,7 @@ MEMBER_COLUMNS = ["round", "country", "iso3", "subregion", "status", "submitted_
                   "approved_at", "response_id"]
 
 Progress = Callable[[int], None]
+DEMO_NOTICE = "Demonstration data – not the answers of any member"
 
 
 def is_unreviewed(status_filter: str) -> bool:
@@ -55,6 +56,13 @@ class ExportMeta:
     country: str | None = None
     previous_round: str | None = None
     language: str | None = None
+    # Rounds holding demonstration data (the app's demo): every output made from them says
+    # DEMO_NOTICE (on the Overview sheet, in each sheet's header, in a column of the data).
+    demo_rounds: tuple[str, ...] = ()
+
+    @property
+    def demo(self) -> bool:
+        return bool(self.demo_rounds)
 
     def __post_init__(self) -> None:
         if self.status_filter not in STATUS_FILTERS:

@@ -25,7 +25,7 @@ from questionnaires import SPECIAL_CODES, with_derived
 from questionnaires.types import special_label
 
 from .csvfiles import frame_csv
-from .model import ExportInput
+from .model import DEMO_NOTICE, ExportInput
 from .tables import (
     REGION,
     Table,
@@ -38,7 +38,7 @@ from .tables import (
 from .workbook import cells_of, write_table, write_text, write_workbook
 
 ANSWER_COLUMNS = ["Round", "Country", "ISO3", "Sub-region", "Pillar", "Question id", "Question",
-                  "Answer"]
+                  "Answer", "Demo data"]
 RULES = (
     "Only countries that chose to publish their approved profile are listed.",
     "Only questions the questionnaire marks public are shown; evidence notes never are.",
@@ -115,12 +115,13 @@ def public_answer_frame(data: ExportInput, published: Collection[int]) -> pd.Dat
                 text = q.display(value, language)
             section = definition.section(q.section_id)
             rows.append([rnd, country, iso3, sub, pillar_title(section, language), q.id,
-                         q.label.get(language), text])
+                         q.label.get(language), text, rnd in data.meta.demo_rounds])
     return pd.DataFrame(rows, columns=ANSWER_COLUMNS)
 
 
 def public_tables(data: ExportInput, published: Collection[int]) -> list[Table]:
-    about = pd.DataFrame([("Round(s)", data.meta.round_label),
+    demo = [("DEMONSTRATION DATA", DEMO_NOTICE)] if data.meta.demo else []
+    about = pd.DataFrame([*demo, ("Round(s)", data.meta.round_label),
                           ("Questionnaire", data.meta.questionnaire),
                           ("Generated at (UTC)", data.meta.generated_at.strftime("%Y-%m-%d %H:%M")),
                           *(("Rule", rule) for rule in RULES)], columns=["Item", "Value"])
@@ -154,5 +155,6 @@ def build_public_workbook(data: ExportInput, published: Collection[int]) -> byte
             row = write_table(book, ws, table, row)
 
     return write_workbook(write, largest_sheet_cells=cells_of([answers]),
+                          notice=DEMO_NOTICE if data.meta.demo else None,
                           properties={"title": title, "author": "Bali Process Working Group "
                                                                 "on Trafficking in Persons"})

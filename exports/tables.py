@@ -28,12 +28,13 @@ from questionnaires import (
 )
 from questionnaires.types import special_label
 
-from .model import STATUS_LABELS, ExportInput
+from .model import DEMO_NOTICE, STATUS_LABELS, ExportInput
 
 REGION = "All members (regional)"
 ID_COLUMNS = ["Round", "Country", "ISO3", "Sub-region", "Status"]
 DATA_COLUMNS = ["Round", "Country", "ISO3", "Sub-region", "Pillar", "Question id", "Question",
-                "Value code", "Value label", "Numeric value", "Evidence", "Status", "Last changed"]
+                "Value code", "Value label", "Numeric value", "Evidence", "Status", "Last changed",
+                "Demo data"]
 
 
 @dataclass
@@ -459,6 +460,9 @@ def tidy_table(data: ExportInput) -> pd.DataFrame:
         "Evidence": answers["evidence"],
         "Status": answers["status"].map(STATUS_LABELS).fillna(answers["status"]),
         "Last changed": pd.to_datetime(answers["updated_at"]),
+        # A column, not a comment line or a separate note: it stays with every row when
+        # files are combined or filtered, and a tidy-CSV reader needs no special handling.
+        "Demo data": answers["round"].isin(data.meta.demo_rounds),
     }, columns=DATA_COLUMNS)
     return table.reset_index(drop=True)
 
@@ -581,7 +585,9 @@ def overview_tables(data: ExportInput, title: str) -> list[Table]:
     from .model import STATUS_FILTER_LABELS, is_unreviewed
 
     meta = data.meta
-    items = [
+    items = [("DEMONSTRATION DATA", f"{DEMO_NOTICE} (round(s): {', '.join(meta.demo_rounds)})")
+             ] if meta.demo else []
+    items += [
         ("Export", title),
         ("Round(s)", meta.round_label),
         ("Questionnaire", meta.questionnaire),

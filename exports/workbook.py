@@ -36,7 +36,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from .guard import FORMULA_TRIGGERS, QUOTE_PREFIX, starts_like_formula
-from .model import ExportInput, Progress, is_unreviewed
+from .model import DEMO_NOTICE, ExportInput, Progress, is_unreviewed
 from .tables import (
     ID_COLUMNS,
     Table,
@@ -137,9 +137,13 @@ class Book:
     streamed: bool
     used: set[str] = field(default_factory=set)
     _filtered: set[str] = field(default_factory=set)
+    notice: str | None = None  # printed in every sheet's page header (demonstration data)
 
     def add_sheet(self, name: str) -> Worksheet:
-        return self.workbook.add_worksheet(sheet_name(name, self.used))
+        ws = self.workbook.add_worksheet(sheet_name(name, self.used))
+        if self.notice:
+            ws.set_header("&C&B" + self.notice.replace("&", "&&"))
+        return ws
 
     def claim_filter(self, ws: Worksheet) -> bool:
         """A streamed sheet's one autofilter, for its first table."""
@@ -315,11 +319,15 @@ def write_overview(book: Book, data: ExportInput, title: str) -> None:
     ws = book.add_sheet("Overview")
     write_text(book, ws, 0, 0, title, fmts.title)
     row = 1
+    if data.meta.demo:
+        ws.set_tab_color("#7A4B00")
+        write_text(book, ws, row, 0, DEMO_NOTICE.upper(), fmts.warning)
+        row += 1
     if is_unreviewed(data.meta.status_filter):
         ws.set_tab_color("#9C0006")
-        write_text(book, ws, 1, 0, "UNREVIEWED DATA: includes responses not yet approved by "
-                                   "the working group.", fmts.warning)
-        row = 2
+        write_text(book, ws, row, 0, "UNREVIEWED DATA: includes responses not yet approved by "
+                                     "the working group.", fmts.warning)
+        row += 1
     row += 1
     for table in overview_tables(data, title):
         row = write_table(book, ws, table, row)
@@ -393,6 +401,8 @@ def _properties(data: ExportInput, title: str) -> dict[str, Any]:
         subject += f"; sub-region: {meta.subregion}"
     if is_unreviewed(meta.status_filter):
         subject = "UNREVIEWED — " + subject
+    if meta.demo:
+        subject = f"{DEMO_NOTICE.upper()} — " + subject
     return {
         "title": title, "subject": subject, "author": meta.generated_by,
         "company": "Bali Process Working Group on Trafficking in Persons",
@@ -405,7 +415,7 @@ def _properties(data: ExportInput, title: str) -> dict[str, Any]:
 
 
 def write_workbook(write: Callable[[Book], None], *, largest_sheet_cells: int,
-                   properties: dict[str, Any] | None = None) -> bytes:
+                   properties: dict[str, Any] | None = None, notice: str | None = None) -> bytes:
     """Open a workbook in the mode its size calls for, let ``write`` fill it, return the file.
 
     ``largest_sheet_cells`` (see :func:`cells_of`) decides whether it is streamed.
@@ -419,7 +429,7 @@ def write_workbook(write: Callable[[Book], None], *, largest_sheet_cells: int,
     if properties:
         workbook.set_properties(properties)
     with cycle_collector_paused():
-        write(Book(workbook, Formats(workbook), streamed))
+        write(Book(workbook, Formats(workbook), streamed, notice=notice))
         workbook.close()
     return output.getvalue()
 
@@ -448,7 +458,8 @@ def cycle_collector_paused() -> Iterator[None]:
 
 def build_table_workbook(sheet: str, tables: Sequence[Table], *, title: str | None = None,
                          freeze_columns: int = 0,
-                         properties: dict[str, Any] | None = None) -> bytes:
+                         properties: dict[str, Any] | None = None,
+                         notice: str | None = None) -> bytes:
     """One sheet of tables under an optional bold title: the app's small downloads
     (the round tracker) are written by the same writer as the exports."""
 
@@ -458,10 +469,14 @@ def build_table_workbook(sheet: str, tables: Sequence[Table], *, title: str | No
         if title:
             write_text(book, ws, 0, 0, title, book.fmts.subtitle)
             row = 2
+        if notice:
+            write_text(book, ws, row - 1 if title else 0, 0, notice, book.fmts.warning)
+            row = max(row, 2)
         for table in tables:
             row = write_table(book, ws, table, row, freeze_columns=freeze_columns)
 
-    return write_workbook(write, largest_sheet_cells=cells_of(tables), properties=properties)
+    return write_workbook(write, largest_sheet_cells=cells_of(tables), properties=properties,
+                          notice=notice)
 
 
 def regional_title(data: ExportInput) -> str:
@@ -493,6 +508,7 @@ def build_regional_workbook(data: ExportInput, progress: Progress | None = None)
         write_crosswalk(book, data)
 
     result = write_workbook(write, largest_sheet_cells=cells_of([data_sheet]),
+                            notice=DEMO_NOTICE if data.meta.demo else None,
                             properties=_properties(data, title))
     report(100)
     return result
@@ -538,6 +554,7 @@ def build_country_workbook(data: ExportInput, progress: Progress | None = None) 
         write_codebook(book, data)
 
     result = write_workbook(write, largest_sheet_cells=cells_of([answers]),
+                            notice=DEMO_NOTICE if data.meta.demo else None,
                             properties=_properties(data, title))
     report(100)
     return result

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
+from exports import DEMO_NOTICE
 from exports.answer_workbook import build_answer_workbook
 from questionnaires import Definition, check_answers, describe, relevance
 from questionnaires.answer_workbook import AnswerWorkbook, StoredAnswer, WorkbookMeta, now_text
@@ -71,7 +72,8 @@ def answer_workbook(response: Response, *, section_id: str | None = None, langua
     stored.update({qid: StoredAnswer(a.value, a.evidence, a.version, digest(a.value, a.evidence))
                    for qid, a in answers.items()})
     meta = workbook_meta(response, definition, language, section_id)
-    content = build_answer_workbook(definition, meta, stored, **({"words": words} if words else {}))
+    content = build_answer_workbook(definition, meta, stored, **({"words": words} if words else {}),
+                                    notice=DEMO_NOTICE if response.round.is_demo else None)
     parts = [response.country.iso3, response.round.name, section_id or "answers"]
     name = _UNSAFE_NAME.sub("-", "-".join(parts)).strip("-") + ".xlsx"
     return content, name

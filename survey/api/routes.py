@@ -16,7 +16,7 @@ from flask import Blueprint, Response, abort, g, jsonify, request, send_file, st
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from exports import XLSX_MIMETYPE, tidy_csv_chunks, tidy_table
+from exports import DEMO_NOTICE, XLSX_MIMETYPE, tidy_csv_chunks, tidy_table
 from exports.tables import scores_tables
 
 from ..access import can_export_country, can_export_regional, can_see_round, visible_rounds
@@ -38,6 +38,7 @@ API_COLUMNS = {
     "Pillar": "pillar", "Question id": "question_id", "Question": "question",
     "Value code": "value_code", "Value label": "value_label", "Numeric value": "value_number",
     "Evidence": "evidence", "Status": "status", "Last changed": "updated_at",
+    "Demo data": "demo",
 }
 PUBLIC_ENDPOINTS = {"api.openapi"}
 
@@ -147,12 +148,18 @@ def _records(frame, *, machine_names: bool = False) -> list[dict[str, Any]]:
     return out
 
 
+def _demo_fields(round_: Round) -> dict[str, Any]:
+    """Every response about a round says whether it is demonstration data, and then in words."""
+    return {"demo": round_.is_demo, "notice": DEMO_NOTICE if round_.is_demo else None}
+
+
 @bp.get("/rounds")
 def rounds():
     found = db.session.scalars(select(Round).where(visible_rounds(_user())).order_by(Round.id))
     return jsonify({"results": [{
         "id": r.id, "name": r.name, "state": r.state.value,
         "questionnaire": r.questionnaire.key, "previous_round_id": r.previous_round_id,
+        **_demo_fields(r),
         "opens_on": r.opens_on.isoformat() if r.opens_on else None,
         "closes_on": r.closes_on.isoformat() if r.closes_on else None,
         "answers_url": url_for("api.answers", round_id=r.id, _external=True),
@@ -180,8 +187,8 @@ def answers(round_id: int):
     if offset + limit < len(frame):
         args = {**request.args.to_dict(), "limit": limit, "offset": offset + limit}
         following = url_for("api.answers", round_id=round_.id, _external=True, **args)
-    return jsonify({"round": round_.name, "status_filter": data.meta.status_filter,
-                    "total": len(frame), "limit": limit, "offset": offset, "next": following,
+    return jsonify({"round": round_.name, **_demo_fields(round_),
+                    "status_filter": data.meta.status_filter, "total": len(frame), "limit": limit, "offset": offset, "next": following,
                     "results": _records(page)})
 
 
@@ -192,7 +199,8 @@ def scores(round_id: int):
     user = _user()
     data = _input(round_, user)
     per_member, medians = scores_tables(data)
-    body: dict[str, Any] = {"round": round_.name, "status_filter": data.meta.status_filter,
+    body: dict[str, Any] = {"round": round_.name, **_demo_fields(round_),
+                            "status_filter": data.meta.status_filter,
                             "results": _records(per_member.frame, machine_names=True)}
     if can_export_regional(user):
         body["medians"] = _records(medians.frame, machine_names=True)
@@ -257,7 +265,8 @@ def openapi_document(server: str) -> dict[str, Any]:
         "404": {"description": "No such round or country"},
     }
     answer_schema = {"type": "object", "properties": {
-        name: {"type": ["number", "null"]} if name == "value_number" else {"type": ["string", "null"]}
+        name: {"type": ["number", "null"]} if name == "value_number" else
+        {"type": "boolean"} if name == "demo" else {"type": ["string", "null"]}
         for name in API_COLUMNS.values()}}
     xlsx = {"content": {XLSX_MIMETYPE: {"schema": {"type": "string", "format": "binary"}}}}
     return {
@@ -289,6 +298,10 @@ def openapi_document(server: str) -> dict[str, Any]:
                                                      "the whole table as streamed CSV",
                                       "content": {"application/json": {"schema": {
                                           "type": "object", "properties": {
+                                              "demo": {"type": "boolean", "description":
+                                                       "The round holds demonstration data, "
+                                                       "not the answers of any member"},
+                                              "notice": {"type": ["string", "null"]},
                                               "total": {"type": "integer"},
                                               "next": {"type": ["string", "null"]},
                                               "results": {"type": "array", "items": {

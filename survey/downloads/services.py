@@ -121,7 +121,8 @@ def export_input(rounds: list[Round], *, status_filter: str = "approved",
                                         for r in rounds})) or "—",
         generated_at=now or utcnow(), generated_by=generated_by, status_filter=status_filter,
         subregion=subregion, country=f"{country.name} ({country.iso3})" if country else None,
-        previous_round=previous.name if previous else None, language=language)
+        previous_round=previous.name if previous else None, language=language,
+        demo_rounds=tuple(r.name for r in rounds if r.is_demo))
     data = ExportInput(answers=answers, members=members, definitions=definitions, meta=meta,
                        mapped_definition=_mapped_definition(data_definition(rounds)))
     if previous is not None:

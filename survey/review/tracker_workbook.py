@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from exports import Table, build_table_workbook
+from exports import DEMO_NOTICE, Table, build_table_workbook
 
 from ..models import STATUS_LABELS
 from .services import Tracker
@@ -38,4 +38,5 @@ def tracker_workbook(tracker: Tracker) -> bytes:
                   widths={"Member": 28, "Sub-region": 16, "Status": 16,
                           "Last activity (UTC)": 18, "Focal points": 50})
     return build_table_workbook("Tracker", [table], title=f"Round tracker: {tracker.round.name}",
-                                freeze_columns=1)
+                                freeze_columns=1,
+                                notice=DEMO_NOTICE if tracker.round.is_demo else None)
