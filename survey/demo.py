@@ -8,9 +8,8 @@ import hashlib
 import hmac
 import random
 from dataclasses import dataclass
-from typing import Any
-
 from pathlib import Path
+from typing import Any
 
 import yaml
 from flask import current_app
@@ -29,7 +28,7 @@ from .rounds import open_round
 
 DEMO_QUESTIONNAIRE = "ftm-capability"
 PREVIOUS_ROUND = "2025 capability survey (pilot)"
-CURRENT_ROUND = "2026 capability survey (demonstration data)"
+CURRENT_ROUND = "2026 capability survey"  # the demo flag (Round.is_demo) says it is demo data
 
 
 @dataclass(frozen=True)
@@ -62,6 +61,8 @@ CURRENT = (
     ("PHL", 0.6, ResponseStatus.RETURNED), ("FJI", 0.35, ResponseStatus.IN_PROGRESS),
     ("KHM", 0.4, ResponseStatus.IN_PROGRESS), ("THA", 0.72, ResponseStatus.IN_PROGRESS),
 )
+# The current round on questionnaire v1 (tests written for v1 only): capacity and status.
+CURRENT_V1 = tuple((iso3, capacity, status) for iso3, capacity, status in CURRENT)
 PREVIOUS = (("AUS", 0.88), ("NZL", 0.8), ("SGP", 0.85), ("MYS", 0.6), ("LKA", 0.35),
             ("IDN", 0.6), ("PHL", 0.55), ("THA", 0.65))
 
@@ -104,9 +105,11 @@ def demo_password(email: str) -> str:
     return "demo-" + base64.urlsafe_b64encode(digest)[:12].decode()
 
 
-def seed_demo(today: dt.date | None = None) -> list[tuple[DemoAccount, str]]:
+def seed_demo(today: dt.date | None = None, current_version: int = 2
+              ) -> list[tuple[DemoAccount, str]]:
     """Load members, the questionnaires, two demo rounds with answers and demo accounts
-    (idempotent): a closed v1 pilot round and an open v2 round, both flagged as demo data."""
+    (idempotent): a closed v1 pilot round and an open round on questionnaire
+    ``current_version`` (v2; v1 only for tests written for it), both flagged as demo data."""
     today = today or dt.date.today()
     seed_members()
     seed_bundled()
@@ -125,35 +128,68 @@ def seed_demo(today: dt.date | None = None) -> list[tuple[DemoAccount, str]]:
             transition(response, ResponseStatus.SUBMITTED, author)
             transition(response, ResponseStatus.APPROVED, reviewer)
         previous.state = RoundState.CLOSED
-        v2 = find_version(f"{DEMO_QUESTIONNAIRE}:2")
-        current = open_round(CURRENT_ROUND, v2.key, opens=today - dt.timedelta(days=30),
-                             closes=today + dt.timedelta(days=45), actor=admin, today=today)
-        current.is_demo = True
-        definition = definition_of(v2)
-        facts = verified_facts()
-        for iso3, capacity, status in CURRENT:
-            response = _response(current, iso3)
-            author = _author_for(iso3, users, admin)
-            values = demo_answers_v2(definition, iso3, capacity, member_of(response),
-                                     current.reference_year, facts.get(iso3, {}),
-                                     random.Random(f"cur-{iso3}"))
-            if status is ResponseStatus.IN_PROGRESS:
-                values = _first_sections(definition, values, IN_PROGRESS_UNTIL)
-            _save_all(response, definition, values, author)
-            _confirm_warnings(response, definition, author)
-            if status is ResponseStatus.IN_PROGRESS:
-                continue
-            _submit_with_fact_gaps(response, definition, author)
-            if status is ResponseStatus.APPROVED:
-                transition(response, ResponseStatus.APPROVED, reviewer)
-            elif status is ResponseStatus.RETURNED:
-                reason = ("Please check the count of persons convicted against the persons "
-                          "prosecuted, and add the citation for the confiscation law.")
-                transition(response, ResponseStatus.RETURNED, reviewer, reason)
-                db.session.add(ReviewComment(response_id=response.id, author_id=reviewer.id,
-                                             body=reason))
+        if current_version == 1:
+            _current_round_v1(v1, today, users, admin, reviewer)
+        else:
+            _current_round_v2(find_version(f"{DEMO_QUESTIONNAIRE}:{current_version}"), today,
+                              users, admin, reviewer)
         db.session.flush()
     return [(a, demo_password(a.email)) for a in ACCOUNTS]
+
+
+def _current_round_v2(v2, today, users, admin, reviewer) -> None:
+    current = open_round(CURRENT_ROUND, v2.key, opens=today - dt.timedelta(days=30),
+                         closes=today + dt.timedelta(days=45), actor=admin, today=today)
+    current.is_demo = True
+    definition = definition_of(v2)
+    facts = verified_facts()
+    for iso3, capacity, status in CURRENT:
+        response = _response(current, iso3)
+        author = _author_for(iso3, users, admin)
+        values = demo_answers_v2(definition, iso3, capacity, member_of(response),
+                                 current.reference_year, facts.get(iso3, {}),
+                                 random.Random(f"cur-{iso3}"))
+        if status is ResponseStatus.IN_PROGRESS:
+            values = _first_sections(definition, values, IN_PROGRESS_UNTIL)
+        _save_all(response, definition, values, author)
+        _confirm_warnings(response, definition, author)
+        if status is ResponseStatus.IN_PROGRESS:
+            continue
+        _submit_with_fact_gaps(response, definition, author)
+        if status is ResponseStatus.APPROVED:
+            transition(response, ResponseStatus.APPROVED, reviewer)
+        elif status is ResponseStatus.RETURNED:
+            reason = ("Please check the count of persons convicted against the persons "
+                      "prosecuted, and add the citation for the confiscation law.")
+            transition(response, ResponseStatus.RETURNED, reviewer, reason)
+            db.session.add(ReviewComment(response_id=response.id, author_id=reviewer.id,
+                                         body=reason))
+
+
+def _current_round_v1(v1, today, users, admin, reviewer) -> None:
+    """The current round on questionnaire v1, as the demo had it before v2 (tests written
+    for v1 use it; see the ``demo_v1`` marker in tests/conftest.py)."""
+    current = open_round(CURRENT_ROUND, v1.key, opens=today - dt.timedelta(days=30),
+                         closes=today + dt.timedelta(days=45), actor=admin, today=today)
+    current.is_demo = True
+    definition = definition_of(v1)
+    for iso3, capacity, status in CURRENT_V1:
+        response = _response(current, iso3)
+        author = _author_for(iso3, users, admin)
+        share = 0.55 if status is ResponseStatus.IN_PROGRESS else 1.0
+        _fill(response, definition, capacity, author, rng=random.Random(f"cur-{iso3}"),
+              share=share)
+        if status is ResponseStatus.IN_PROGRESS:
+            continue
+        transition(response, ResponseStatus.SUBMITTED, author)
+        if status is ResponseStatus.APPROVED:
+            transition(response, ResponseStatus.APPROVED, reviewer)
+        elif status is ResponseStatus.RETURNED:
+            reason = ("Please add the citation for the confiscation law and check the "
+                      "count of mutual legal assistance requests received.")
+            transition(response, ResponseStatus.RETURNED, reviewer, reason)
+            db.session.add(ReviewComment(response_id=response.id, author_id=reviewer.id,
+                                         body=reason))
 
 
 def _submit_with_fact_gaps(response: Response, definition: Definition, author: User) -> None:

@@ -6,9 +6,9 @@ import datetime as dt
 from functools import cached_property
 
 from flask import Flask, request
-from jinja2 import pass_context
 from flask_babel import get_locale
 from flask_login import current_user
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 from sqlalchemy import case, func, select
 

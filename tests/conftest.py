@@ -32,8 +32,9 @@ def _test_config(url: str) -> dict:
             "PASSWORD_HASH_METHOD": TEST_PASSWORD_METHOD}
 
 
-def _prepare(url: str, demo: bool = False) -> None:
-    """Migrate an empty database; with ``demo``, load the demo data as well."""
+def _prepare(url: str, demo: bool = False, current_version: int = 2) -> None:
+    """Migrate an empty database; with ``demo``, load the demo data as well (its current
+    round on questionnaire ``current_version``)."""
     from flask_migrate import upgrade
 
     app = create_app(_test_config(url))
@@ -42,7 +43,7 @@ def _prepare(url: str, demo: bool = False) -> None:
         if demo:
             from survey.demo import seed_demo
 
-            seed_demo()
+            seed_demo(current_version=current_version)
             db.session.commit()
         db.session.remove()
         db.engine.dispose()
@@ -60,6 +61,14 @@ def sqlite_demo_template(tmp_path_factory, sqlite_template) -> Path:
     """The demo data is loaded once per session and copied for each test that wants it."""
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
     _prepare(f"sqlite:///{path}", demo=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def sqlite_demo_v1_template(tmp_path_factory, sqlite_template) -> Path:
+    """The demo with its current round on questionnaire v1 (tests marked ``demo_v1``)."""
+    path = tmp_path_factory.mktemp("demo_v1") / "demo_v1.sqlite3"
+    _prepare(f"sqlite:///{path}", demo=True, current_version=1)
     return path
 
 
@@ -117,19 +126,28 @@ def postgres_demo_template(postgres_server) -> str:
     return name
 
 
+@pytest.fixture(scope="session")
+def postgres_demo_v1_template(postgres_server) -> str:
+    name = postgres_server.create()
+    _prepare(postgres_server.url_of(name), demo=True, current_version=1)
+    return name
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request, tmp_path):
-    """A fresh database for one test: empty, or holding the demo data if the test asks for it."""
+    """A fresh database for one test: empty, or holding the demo data if the test asks for it
+    (with its current round on questionnaire v1 when the test is marked ``demo_v1``)."""
     wants_demo = "demo" in request.fixturenames
+    v1 = "_v1" if request.node.get_closest_marker("demo_v1") is not None else ""
     if request.param == "sqlite":
         path = tmp_path / "survey.sqlite3"
-        template = "sqlite_demo_template" if wants_demo else "sqlite_template"
+        template = f"sqlite_demo{v1}_template" if wants_demo else "sqlite_template"
         shutil.copyfile(request.getfixturevalue(template), path)
         yield f"sqlite:///{path}"
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
     if wants_demo:
-        name = server.create(template=request.getfixturevalue("postgres_demo_template"))
+        name = server.create(template=request.getfixturevalue(f"postgres_demo{v1}_template"))
         yield server.url_of(name)
         server.drop(name)
         return

@@ -188,7 +188,8 @@ def answers(round_id: int):
         args = {**request.args.to_dict(), "limit": limit, "offset": offset + limit}
         following = url_for("api.answers", round_id=round_.id, _external=True, **args)
     return jsonify({"round": round_.name, **_demo_fields(round_),
-                    "status_filter": data.meta.status_filter, "total": len(frame), "limit": limit, "offset": offset, "next": following,
+                    "status_filter": data.meta.status_filter, "total": len(frame),
+                    "limit": limit, "offset": offset, "next": following,
                     "results": _records(page)})
 
 

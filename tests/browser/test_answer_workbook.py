@@ -13,7 +13,8 @@ from tests.workbook_helpers import edit
 
 from .conftest import log_in
 
-pytestmark = pytest.mark.browser
+# Written for the demo's v1 current round: runs on it until ported to the v2 demo (issue 12 §6).
+pytestmark = [pytest.mark.browser, pytest.mark.demo_v1]
 
 WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 

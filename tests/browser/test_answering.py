@@ -14,7 +14,8 @@ from tests.survey.answering.test_answering import response_of
 
 from .conftest import log_in
 
-pytestmark = pytest.mark.browser
+# Written for the demo's v1 current round: runs on it until ported to the v2 demo (issue 12 §6).
+pytestmark = [pytest.mark.browser, pytest.mark.demo_v1]
 
 TEXT = {"short_text": "Ministry of Justice", "long_text": "Figures from the case system.",
         "integer": "3", "decimal": "1500", "percentage": "40", "year": "2019"}
@@ -138,7 +139,7 @@ def test_two_focal_points_edit_the_same_answer_and_resolve_the_conflict(browser,
     malee.keyboard.press("Tab")
     box = malee.locator(field).locator(".conflict")
     expect(box).to_be_visible()
-    expect(box).to_contain_text("Somchai (Thailand, AMLO)")
+    expect(box).to_contain_text("Somchai, Thailand (demo)")
     expect(box.locator("dd").first).to_contain_text("5")
     expect(box.locator("dd").nth(1)).to_contain_text("9")
     db.session.expire_all()
@@ -151,7 +152,7 @@ def test_two_focal_points_edit_the_same_answer_and_resolve_the_conflict(browser,
     somchai.locator("#coop_mla_sent").fill("6")
     somchai.keyboard.press("Tab")
     box = somchai.locator(field).locator(".conflict")
-    expect(box).to_contain_text("Malee (Thailand, OAG)")
+    expect(box).to_contain_text("Malee, Thailand (demo)")
     box.get_by_role("button", name="Use the saved answer").click()
     expect(somchai.locator("#coop_mla_sent")
            ).to_have_value("9")

@@ -15,7 +15,8 @@ from tests.survey.answering.test_checks import V2_ROUND, open_v2_round
 
 from .conftest import log_in
 
-pytestmark = pytest.mark.browser
+# Written for the demo's v1 current round: runs on it until ported to the v2 demo (issue 12 §6).
+pytestmark = [pytest.mark.browser, pytest.mark.demo_v1]
 
 WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 

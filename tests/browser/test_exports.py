@@ -7,7 +7,8 @@ from tests.exports.helpers import load, table
 
 from .conftest import log_in
 
-pytestmark = pytest.mark.browser
+# Written for the demo's v1 current round: runs on it until ported to the v2 demo (issue 12 §6).
+pytestmark = [pytest.mark.browser, pytest.mark.demo_v1]
 
 
 def test_analyst_downloads_a_regional_workbook(page, demo, tmp_path):

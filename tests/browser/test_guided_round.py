@@ -17,7 +17,8 @@ from survey.rounds import create_draft_round
 
 from .conftest import log_in
 
-pytestmark = pytest.mark.browser
+# Written for the demo's v1 current round: runs on it until ported to the v2 demo (issue 12 §6).
+pytestmark = [pytest.mark.browser, pytest.mark.demo_v1]
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
         "resultTypes": ["violations"]}
 

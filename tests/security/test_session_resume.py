@@ -27,6 +27,9 @@ from .helpers import (
     sets_cookie,
 )
 
+# Written for the demo's v1 current round: runs on it until ported to the v2 demo (issue 12 §6).
+pytestmark = pytest.mark.demo_v1
+
 THA_FOCAL = "focal.tha@example.org"
 
 

@@ -6,11 +6,15 @@ folder, for ids that do not exist, with no limit: ten 4 MB posts made 42 MB.
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from survey.extensions import db
 
 from .helpers import SAME_ORIGIN, files_under, sets_cookie
+
+# Written for the demo's v1 current round: runs on it until ported to the v2 demo (issue 12 §6).
+pytestmark = pytest.mark.demo_v1
 
 
 def test_anonymous_posts_keep_nothing_anywhere(app, demo):

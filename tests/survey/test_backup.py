@@ -14,6 +14,9 @@ from survey.extensions import db
 from survey.models import AuditEvent, User
 from tests.conftest import TEST_SECRET, _prepare
 
+# Written for the demo's v1 current round: runs on it until ported to the v2 demo (issue 12 §6).
+pytestmark = pytest.mark.demo_v1
+
 
 def _all_rows(url: str) -> dict[str, list[tuple]]:
     """Every row of every table, ordered by primary key, as Python values."""

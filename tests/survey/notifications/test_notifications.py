@@ -31,6 +31,9 @@ from survey.questionnaire_versions import definition_of
 from tests.conftest import login_as
 from tests.survey.review.review_helpers import response_of, round_named, user
 
+# Written for the demo's v1 current round: runs on it until ported to the v2 demo (issue 12 §6).
+pytestmark = pytest.mark.demo_v1
+
 BASE = "https://survey.example.org"
 ADMIN, REVIEWER = "admin@example.org", "reviewer@example.org"
 FOCAL_THA, FOCAL2_THA = "focal.tha@example.org", "focal2.tha@example.org"

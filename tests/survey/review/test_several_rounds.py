@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
 from sqlalchemy import select
 
 from survey.extensions import db
@@ -14,6 +15,9 @@ from survey.rounds import create_draft_round
 from tests.conftest import login_as
 
 from .review_helpers import CURRENT_ROUND, PREVIOUS_ROUND, response_of, round_named, user
+
+# Written for the demo's v1 current round: runs on it until ported to the v2 demo (issue 12 §6).
+pytestmark = pytest.mark.demo_v1
 
 ADMIN = "admin@example.org"
 NEXT = "2027 capability survey"
