@@ -92,7 +92,9 @@ def test_answers_json_paged(client, world, make_user):
     assert first["total"] == 21 and len(first["results"]) == 5 and first["offset"] == 0
     assert set(first["results"][0]) == {
         "round", "country", "iso3", "subregion", "pillar", "question_id", "question", "value_code",
-        "value_label", "value_number", "evidence", "status", "updated_at"}
+        "value_label", "value_number", "evidence", "status", "updated_at", "demo"}
+    assert first["demo"] is False and first["notice"] is None  # a real round
+    assert {row["demo"] for row in first["results"]} == {False}
     seen = list(first["results"])
     url = first["next"]
     while url:
