@@ -134,7 +134,7 @@ def test_public_list_links_profiles_downloads_and_the_method(client, world):
     assert f"/public/profiles/{survey.id}/THA" in html and f"/public/profiles/{survey.id}/USA" in html
     assert "Malaysia" not in html  # approved, not published
     assert f"/public/profiles/{survey.id}.csv" in html and f"/public/profiles/{survey.id}.xlsx" in html
-    assert "/method/ftm-capability/2" in html
+    assert "/method/ftm-capability/3" in html
     assert SECRET not in html and EVIDENCE not in html
 
 
@@ -189,7 +189,7 @@ def test_public_downloads_only_for_a_round_with_a_published_profile(client, worl
 
 def test_how_scores_are_computed_matches_the_definition_and_is_linked_from_profiles(
         client, world, make_user):
-    html = page(client, "/method/ftm-capability/2")  # no login: a round using it is open
+    html = page(client, "/method/ftm-capability/3")  # no login: a round using it is open
     method = scoring_method(world["v2"])
     items = [i for p in method.pillars for i in p.items]
     rows = re.findall(r'<tr data-question="([^"]+)">(.*?)</tr>', html, re.S)
@@ -203,23 +203,23 @@ def test_how_scores_are_computed_matches_the_definition_and_is_linked_from_profi
         assert f"<dt>{topic.capitalize()}</dt>" in html
     assert "at least 50% of its applicable scored items" in html
     # Linked from the public profile and the internal one.
-    assert 'href="http://localhost/method/ftm-capability/2"' in page(
+    assert 'href="http://localhost/method/ftm-capability/3"' in page(
         client, f"/public/profiles/{world['survey'].id}/THA")
     login_as(client, make_user("analyst"))
-    assert 'href="http://localhost/method/ftm-capability/2"' in page(
+    assert 'href="http://localhost/method/ftm-capability/3"' in page(
         client, f"/rounds/{world['survey'].id}/profiles/MYS")
 
 
 def test_method_page_of_an_unpublished_version_is_for_the_working_group(client, world, make_user):
     world["survey"].state = RoundState.DRAFT
     db.session.commit()
-    assert client.get("/method/ftm-capability/2").status_code == 404
+    assert client.get("/method/ftm-capability/3").status_code == 404
     assert client.get("/method/ftm-capability/1").status_code == 200  # the pilot is closed
     assert client.get("/method/ftm-capability/9").status_code == 404
     login_as(client, make_user("focal_point"))
-    assert client.get("/method/ftm-capability/2").status_code == 404
+    assert client.get("/method/ftm-capability/3").status_code == 404
     login_as(client, make_user("analyst"))
-    assert "visible to the working group only" in page(client, "/method/ftm-capability/2")
+    assert "visible to the working group only" in page(client, "/method/ftm-capability/3")
 
 
 def test_change_across_the_version_change_compares_same_questions_and_says_so(client, world,
@@ -257,7 +257,7 @@ def test_regional_workbook_has_crosswalk_method_derived_values_and_marked_change
     assert by_id["op_fin_inv_share"]["Status"] == "new"
     codebook = [r for r in wb["Codebook"].iter_rows(values_only=True)]
     titles = [r[0] for r in codebook if r[0] and str(r[0]).startswith("How scores")]
-    assert titles == ["How scores are computed (ftm-capability:2)"]
+    assert titles == ["How scores are computed (ftm-capability:3)"]
     assert any(r[:1] == ("Caseload",) for r in codebook)  # a rule of the method, in brief
     visibility = {r[0]: r[-1] for r in codebook[1:len(v2.questions) + 1]}
     assert visibility["op_fin_inv_share"] == "public" and visibility[FREE_TEXT] == "internal"
