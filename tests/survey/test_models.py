@@ -78,7 +78,7 @@ def test_audit_trail_is_append_only_in_the_database(round_):
 
 
 def test_questionnaire_version_cannot_change_once_a_round_uses_it(round_):
-    version = db.session.scalar(select(QuestionnaireVersion))
+    version = db.session.get(QuestionnaireVersion, round_.questionnaire_version_id)
     version.definition = {**version.definition, "title": {"en": "Rewritten"}}
     with pytest.raises(ValueError, match="used by a round and cannot change"):
         db.session.flush()

@@ -20,13 +20,13 @@ DEMO_ROUND_NAMES = ("2025 capability survey (pilot)", "2026 capability survey")
 
 
 def upgrade():
-    with op.batch_alter_table('rounds') as batch:
-        batch.add_column(sa.Column('is_demo', sa.Boolean(), server_default=sa.false(),
-                                   nullable=False))
+    # Plain ALTER TABLE on both databases (no batch copy of "rounds" on SQLite: other
+    # tables' foreign keys point at it).
+    op.add_column('rounds', sa.Column('is_demo', sa.Boolean(), server_default=sa.false(),
+                                      nullable=False))
     rounds = sa.table('rounds', sa.column('name', sa.String), sa.column('is_demo', sa.Boolean))
     op.execute(rounds.update().where(rounds.c.name.in_(DEMO_ROUND_NAMES)).values(is_demo=True))
 
 
 def downgrade():
-    with op.batch_alter_table('rounds') as batch:
-        batch.drop_column('is_demo')
+    op.drop_column('rounds', 'is_demo')
