@@ -183,8 +183,8 @@ class Question:
         return self.weight > 0 and self.kind.is_scored(self)
 
     # Conveniences that delegate to the type registry.
-    def display(self, value: Any, language: str | None = None) -> str:
-        return self.kind.display(self, value, language)
+    def display(self, value: Any, language: str | None = None, locale: str | None = None) -> str:
+        return self.kind.display(self, value, language, locale)
 
     def normalise(self, value: Any) -> Any:
         return self.kind.normalise(self, value)
