@@ -14,13 +14,13 @@ from typing import Any
 import yaml
 
 from .conditions import (
+    NUMBER_COMPARISONS,
     AllOf,
     AnswerOf,
     AnyOf,
     Compare,
     Condition,
     ConditionError,
-    NUMBER_COMPARISONS,
     MemberCompare,
     Not,
     parse_condition,

@@ -11,7 +11,7 @@ from survey.models import AuditEvent, ResponseStatus
 from tests.conftest import login_as
 
 from .test_answering import response_of, user
-from .test_checks import V2_ROUND, tha2, v2_round  # noqa: F401  (fixtures)
+from .test_checks import V2_ROUND
 
 
 def _summary(client, response) -> str:

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from survey.answering.responses import definition_for
 from survey.extensions import db
 from survey.models import WarningConfirmation
-
-from .test_checks import audit, stored, tha2, v2_round  # noqa: F401  (fixtures)
-from .test_workbook import download, upload
 from tests.workbook_helpers import edit
+
+from .test_checks import audit, stored
+from .test_workbook import download, upload
 
 HIGH = "plausible_high:op_tip_investigations"
 

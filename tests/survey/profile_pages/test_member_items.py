@@ -13,12 +13,12 @@ from survey.accounts.api_tokens import create_token
 from survey.answering.responses import save_answer
 from survey.extensions import db
 from survey.members import country_by_iso3
+from survey.models import ResponseStatus
 from survey.profile_pages.services import profile_for
 from survey.questionnaire_versions import definition_of
-from survey.models import ResponseStatus
 from tests.conftest import login_as
 from tests.questionnaires.v2_answers import THA, strong
-from tests.survey.answering.test_checks import V2_ROUND, v2_round  # noqa: F401  (fixture)
+from tests.survey.answering.test_checks import V2_ROUND
 from tests.survey.review.review_helpers import response_of, round_named, user
 
 

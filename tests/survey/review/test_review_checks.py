@@ -8,7 +8,7 @@ from sqlalchemy import select
 from survey.extensions import db
 from survey.models import WarningConfirmation
 from tests.conftest import login_as
-from tests.survey.answering.test_checks import V2_ROUND, v2_round  # noqa: F401  (fixture)
+from tests.survey.answering.test_checks import V2_ROUND
 
 from .review_helpers import response_of, user
 
