@@ -103,3 +103,13 @@ def test_a_trigger_at_an_edge_on_the_band_s_side_is_accepted():
                  {"question": "op_fin_inv_share", "scores_below": 0.5}):
         definition = parse_definition(_with_trigger(when), "v2-edited.yaml")
         assert definition.key == "ftm-capability:2"
+
+
+@pytest.mark.parametrize(("laundering", "fires"), [(0, True), (5, True), (6, False), (20, False)])
+def test_laundering_investigations_per_100_act_at_the_band_edge(v2, laundering, fires):
+    answers = {"op_tip_investigations": 100, "op_ml_investigations": laundering,
+               "leg_ml_criminalised": "yes"}
+    rate = with_derived(v2, answers, THA)["op_ml_per_100_tip"]
+    below = question_points(v2.question("op_ml_per_100_tip"), rate) < 0.75
+    assert below is fires
+    assert ("open_laundering_investigations" in _fired(v2, answers)) is fires
