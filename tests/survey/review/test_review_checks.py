@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from survey.answering.responses import save_answer
 from survey.extensions import db
 from survey.models import WarningConfirmation
 from tests.conftest import login_as
@@ -60,3 +61,16 @@ def test_a_response_without_warnings_shows_no_warning_list(v2_round, client):
     login_as(client, user("reviewer@example.org"))
     page = client.get(f"/responses/{response_of('IDN', V2_ROUND).id}/review").get_data(as_text=True)
     assert 'id="checks-h"' not in page
+
+
+def test_the_reviewer_sees_derived_rates_worked_out(v2_round, client):
+    tha = response_of("THA", V2_ROUND)
+    focal = user("focal.tha@example.org")
+    save_answer(tha, "op_tip_investigations", 50, focal)
+    save_answer(tha, "op_tip_fin_inv", 10, focal)
+    db.session.commit()
+    login_as(client, user("reviewer@example.org"))
+    page = client.get(f"/responses/{tha.id}/review").get_data(as_text=True)
+    here = " ".join(_block(page, "op_fin_inv_share").split())
+    assert "<strong>20%</strong> <span class=\"muted\">(worked out from the answers)</span>" in here
+    assert "Not yet worked out" in _block(page, "op_confiscation_share")
