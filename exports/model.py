@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -87,6 +88,9 @@ class ExportInput:
     # The questionnaire version the export's own version maps from (its ``previous``), for
     # the crosswalk sheet's labels; None leaves them blank.
     mapped_definition: Definition | None = None
+    # What questionnaire conditions know of each member (``{member: ...}``), by ISO3 code:
+    # sub-region, groups (ASEAN), territory. Without it member-only items are skipped.
+    member_facts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -95,6 +99,15 @@ class ExportInput:
         if self.meta.rounds and self.meta.rounds[-1] in self.definitions:
             return self.definitions[self.meta.rounds[-1]]
         return next(iter(self.definitions.values()))
+
+    def member_of(self, response_id: int) -> Mapping[str, Any] | None:
+        """The member attributes of the country that gave a response (this round's or the
+        previous one's)."""
+        if "iso3_of" not in self.extra:
+            frames = [f for f in (self.members, self.previous_members) if f is not None]
+            self.extra["iso3_of"] = {int(rid): iso for f in frames for rid, iso in
+                                     zip(f["response_id"].tolist(), f["iso3"].tolist())}
+        return self.member_facts.get(self.extra["iso3_of"].get(int(response_id)))
 
     def included_members(self) -> pd.DataFrame:
         """Members whose status passes the filter: the rows of the summary sheets."""

@@ -101,7 +101,7 @@ def public_answer_frame(data: ExportInput, published: Collection[int]) -> pd.Dat
     for rnd, country, iso3, sub, rid in _published(data, published)[
             ["round", "country", "iso3", "subregion", "response_id"]].itertuples(index=False):
         definition = data.definitions.get(rnd, data.definition)
-        full = with_derived(definition, values.get(int(rid), {}))
+        full = with_derived(definition, values.get(int(rid), {}), data.member_of(int(rid)))
         shown = public_answers(definition, full)
         for q in definition.questions:
             if q.id not in shown or shown[q.id] is None:

@@ -129,7 +129,7 @@ def derived_values(data: ExportInput) -> dict[int, dict[str, Any]]:
         for rid, values in current_values(data).items():
             definition = data.definitions.get(rounds.get(rid), data.definition)
             if any(q.computed for q in definition.questions):
-                full = with_derived(definition, values)
+                full = with_derived(definition, values, data.member_of(rid))
                 out[int(rid)] = {q.id: full.get(q.id) for q in definition.questions if q.computed}
         data.extra["derived"] = out
     return data.extra["derived"]
@@ -140,7 +140,7 @@ def response_score(data: ExportInput, response_id: int, definition: Definition,
     """``score_response`` once per response and export (Scores and Changes both need it)."""
     cache = data.extra.setdefault("scores", {})
     if response_id not in cache:
-        cache[response_id] = score_response(definition, values)
+        cache[response_id] = score_response(definition, values, data.member_of(response_id))
     return cache[response_id]
 
 
@@ -400,7 +400,7 @@ def changes_tables(data: ExportInput) -> list[Table]:
         now_shown = now_labels.get(int(rid), {})
         then_shown = then_labels.get(prev_by_iso[iso3], {})
         now_score = response_score(data, int(rid), definition, now)
-        then_score = score_response(prev_def, then)
+        then_score = score_response(prev_def, then, data.member_of(prev_by_iso[iso3]))
         for p in definition.pillars:
             before = then_score.pillars[p.id].score if p.id in then_score.pillars else None
             after = now_score.pillars[p.id].score

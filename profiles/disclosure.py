@@ -89,6 +89,15 @@ def public_count(value: Any) -> Any:
     return value
 
 
+def public_count_spread(s: Spread) -> tuple[Spread, str | None]:
+    """A public spread of counts: a median below 5 is banded like any public count ("1–4")
+    and quartiles are left out (a quartile of counts may be one member's small count)."""
+    banded = public_count(s.median)
+    if isinstance(banded, str):
+        return Spread(s.n), banded
+    return replace(s, q1=None, q3=None), None
+
+
 def public_rate(question: Question, value: Any, denominator: Any) -> Any:
     """A derived rate for a public output, or "based on fewer than N cases"."""
     needed = question.min_public_denominator or SMALL_COUNT
@@ -203,6 +212,9 @@ def public_profile(profile, definition: Definition, answers: Mapping[str, Any] |
             continue
         q = definition.question(kc.question_id)
         region, _why = public_spread(kc.region)
+        region_shown = None
+        if not q.computed and q.kind.quantity and getattr(q.kind, "integer", False):
+            region, region_shown = public_count_spread(region)
         shown = kc.shown
         if q.computed and q.derive is not None and kc.value is not None:
             value = public_rate(q, kc.value, answers.get(q.derive.denominator))
@@ -210,7 +222,7 @@ def public_profile(profile, definition: Definition, answers: Mapping[str, Any] |
         elif kc.value is not None:
             banded = public_count(kc.value)
             shown = banded if isinstance(banded, str) else kc.shown
-        key_counts.append(replace(kc, shown=shown, region=region,
+        key_counts.append(replace(kc, shown=shown, region=region, region_shown=region_shown,
                                   value=None if isinstance(shown, str) and shown != kc.shown
                                   else kc.value))
     values = with_derived(definition, answers)

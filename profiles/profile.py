@@ -69,6 +69,7 @@ class KeyCount:
     value: float | None     # the number, or None when unknown / not applicable / unanswered
     shown: str              # what a reader sees: the number, "Unknown", "Not applicable", "No answer"
     region: Spread
+    region_shown: str | None = None  # a public output's words for the median ("1–4")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from .conditions import (
+    NUMBER_COMPARISONS,
     AllOf,
     AnswerOf,
     AnyOf,
@@ -182,8 +183,8 @@ class Question:
         return self.weight > 0 and self.kind.is_scored(self)
 
     # Conveniences that delegate to the type registry.
-    def display(self, value: Any, language: str | None = None) -> str:
-        return self.kind.display(self, value, language)
+    def display(self, value: Any, language: str | None = None, locale: str | None = None) -> str:
+        return self.kind.display(self, value, language, locale)
 
     def normalise(self, value: Any) -> Any:
         return self.kind.normalise(self, value)
@@ -941,12 +942,17 @@ class _Reader:
             priority = item.get("priority", "medium")
             if priority not in PRIORITIES:
                 self.fail(where, f"'priority' must be one of {', '.join(PRIORITIES)}")
-            when = self.condition(item.get("when"), f"{where}: when")
+            raw_when = item.get("when")
+            if self.format == 2:
+                raw_when = self.band_triggers(raw_when, questions, f"{where}: when")
+            when = self.condition(raw_when, f"{where}: when")
             if when is not None:
                 for ref in sorted(when.questions()):
                     if ref not in questions:
                         self.fail(where, f"'when' refers to unknown question '{ref}'")
                 self.check_operands(when, questions, f"{where}: when")
+                if self.format == 2:
+                    self.triggers_agree_with_bands(when, questions, f"{where}: when")
             for key in item:
                 if key not in ("id", "section", "priority", "when", "gap", "action"):
                     self.fail(where, f"'{key}' is not an action setting")
@@ -954,6 +960,64 @@ class _Reader:
                                   self.text(item.get("gap"), f"{where}: gap"),
                                   self.text(item.get("action"), f"{where}: action")))
         return actions
+
+
+    def band_triggers(self, data: Any, questions: Mapping[str, Question], where: str) -> Any:
+        """``{question: <id>, scores_below: <points>}`` in an action's condition, written as
+        the band edge it stands for: the action fires exactly when the answer falls in a
+        band scoring below ``points``. The bands stay the one place the edges are written,
+        so a rate on an edge (25 %) is scored and acted on alike."""
+        if isinstance(data, list):
+            return [self.band_triggers(item, questions, where) for item in data]
+        if not isinstance(data, Mapping):
+            return data
+        if "scores_below" not in data:
+            return {key: self.band_triggers(value, questions, where)
+                    if key in ("all", "any", "not") else value for key, value in data.items()}
+        qid = data.get("question")
+        q = questions.get(qid) if isinstance(qid, str) else None
+        if q is None or not q.bands:
+            self.fail(where, f"'scores_below' needs a question scored by bands; '{qid}' is not")
+            return data
+        points = data["scores_below"]
+        if isinstance(points, bool) or not isinstance(points, (int, float)):
+            self.fail(where, f"'scores_below' on '{qid}' needs a number of points")
+            return data
+        if any(later.points < earlier.points for earlier, later in zip(q.bands, q.bands[1:])):
+            self.fail(where, f"'scores_below' on '{qid}' needs bands whose points never fall")
+            return data
+        below = [band for band in q.bands if band.points < points]
+        if not below or below[-1].max is None:
+            self.fail(where, f"'scores_below: {points:g}' on '{qid}': "
+                             + ("no band scores below it" if not below else "every band does"))
+            return data
+        rest = {key: value for key, value in data.items() if key not in ("question", "scores_below")}
+        if rest:
+            self.fail(where, f"'scores_below' on '{qid}' takes no other comparison")
+        return {"question": qid, "lte": below[-1].max}
+
+    def triggers_agree_with_bands(self, when: Condition, questions: Mapping[str, Question],
+                                  where: str) -> None:
+        """A number comparison in an action on a question scored by bands must cut at a band
+        edge, on the side the band includes ("up to 25" holds 25): otherwise a value on the
+        edge scores like those below it but is acted on like those above, or the reverse."""
+        for leaf in when.leaves():
+            if not isinstance(leaf, Compare) or leaf.op not in NUMBER_COMPARISONS:
+                continue
+            q = questions.get(leaf.question)
+            if q is None or not q.bands or not _is_number_operand(leaf.operand):
+                continue
+            edges = [band.max for band in q.bands if band.max is not None]
+            if leaf.op in ("lte", "gt") and leaf.operand in edges:
+                continue
+            self.fail(where, f"'{leaf.op}: {leaf.operand:g}' on '{q.id}' does not follow its "
+                             f"bands (edges {', '.join(f'{e:g}' for e in edges)}, each band "
+                             "including its upper edge): use 'lte' or 'gt' at an edge, or "
+                             "'scores_below: <points>'")
+
+
+def _is_number_operand(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 class _Format2Rules:

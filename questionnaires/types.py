@@ -327,13 +327,25 @@ class QuestionType:
         except AnswerError:
             return None
 
-    def display(self, question: Question, value: Any, language: str | None = None) -> str:
+    def display(self, question: Question, value: Any, language: str | None = None,
+                locale: str | None = None) -> str:
+        """The answer as a person reads it; with ``locale``, numbers are written by that
+        locale's rules (the ones ``questionnaires.numbers`` reads typed numbers by)."""
         value = self.readable(question, value)
         if value is None:
             return ""
         if value in SPECIAL_CODES:
             return special_label(value, language)
+        if locale is not None:
+            shown = self.localised(question, value, language, locale)
+            if shown is not None:
+                return shown
         return self._display(question, value, language)
+
+    def localised(self, question: Question, value: Any, language: str | None,
+                  locale: str) -> str | None:
+        """``display`` by a locale's number rules; ``None`` for answers that are not numbers."""
+        return None
 
     def _display(self, question: Question, value: Any, language: str | None) -> str:
         return str(value)
@@ -951,6 +963,17 @@ class _NumberBase(QuestionType):
             return None
         return format_number(value, locale, grouping=self.grouping,
                              percent=self.percent and not field)
+
+    def localised(self, question, value, language, locale):
+        shown = self.formatted(question, self.shown_value(value), locale)
+        if shown is None:
+            return None
+        unit = question.unit.get(language) if question.unit else ""
+        return f"{shown}{unit}" if unit == "%" else f"{shown} {unit}".strip()
+
+    def shown_value(self, value: Any) -> Any:
+        """The number as pages show it (a derived rate to one decimal)."""
+        return value
 
     def bounds(self, question: Question) -> tuple[float | None, float | None]:
         return question.min, question.max
@@ -1675,6 +1698,9 @@ class Derived(_NumberBase):
         unit = question.unit.get(language) if question.unit else ""
         shown = f"{value:,.1f}".rstrip("0").rstrip(".")
         return f"{shown}{unit}" if unit == "%" else f"{shown} {unit}".strip()
+
+    def shown_value(self, value):
+        return round(value, 1) if isinstance(value, float) else value
 
     def compute(self, question, value_of) -> Any:
         """The value from the answers ``value_of`` gives (see FORMAT-v2-proposal §10)."""

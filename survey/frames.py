@@ -21,6 +21,7 @@ from exports import MEMBER_COLUMNS
 from questionnaires import SPECIAL_CODES, Question, relevance
 
 from .extensions import db
+from .members import members_by_iso3
 from .models import Answer, Country, Response, ResponseStatus, Round, User
 from .questionnaire_versions import definition_of
 
@@ -71,6 +72,7 @@ def answers_frame(round_ids: Iterable[int] | None = None,
     # Per question, once: the question, its type object and its text in ``language``.
     about: dict[tuple[int, str], tuple] = {}
     readings = _Readings(language)
+    members = members_by_iso3()  # member-only questions (ACTIP for ASEAN members) stay in
     for response_rows in by_response:
         round_id = response_rows[0][7]
         definition = definitions[round_id]
@@ -84,7 +86,8 @@ def answers_frame(round_ids: Iterable[int] | None = None,
                 q = definition.question(question_id)
                 known = about[(round_id, question_id)] = (q, q.kind, q.label.get(language))
             read[question_id] = readings.of(round_id, known[0], row[1], row[5])
-        visible = relevance(definition, {qid: reading[0] for qid, reading in read.items()})
+        visible = relevance(definition, {qid: reading[0] for qid, reading in read.items()},
+                            members.get(response_rows[0][10]))
         for (question_id, _stored, evidence, carried_over, updated_at, response_id, status,
              round_id, round_name, country, iso3, subregion, editor_name) in response_rows:
             if not visible.get(question_id):

@@ -46,6 +46,13 @@ def member_attributes(country: Country) -> dict[str, Any]:
             "apg": bool(country.apg_member)}
 
 
+def members_by_iso3() -> dict[str, dict[str, Any]]:
+    """``member_attributes`` of every member, by ISO3 code (one query): what scoring,
+    profiles and exports need so that member-only items (ACTIP for ASEAN members, the
+    ARIN-AP actions for members in Asia and the Pacific) work over a whole round."""
+    return {c.iso3: member_attributes(c) for c in db.session.scalars(select(Country))}
+
+
 def seed_members() -> tuple[int, int]:
     """Insert missing members and update changed names or sub-regions: (added, updated)."""
     existing = {c.iso3: c for c in db.session.scalars(select(Country))}

@@ -14,10 +14,17 @@ from sqlalchemy import case, func, select
 
 from .access import visible_rounds
 from .extensions import db
+from .i18n import number_locale
 from .models import STATUS_LABELS, Notification, Response, ResponseStatus, Role, Round, RoundState
 
 
 def register_template_helpers(app: Flask) -> None:
+    @app.template_global()
+    def answer_text(question, value, language: str | None = None) -> str:
+        """An answer as pages show it, numbers written the reader's way (the rules their
+        typed numbers are read by: ``survey.i18n.number_locale``)."""
+        return question.display(value, language, number_locale())
+
     @app.template_filter("status_label")
     def status_label(status: ResponseStatus | str) -> str:
         return STATUS_LABELS[ResponseStatus(status)]

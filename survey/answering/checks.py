@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from questionnaires import CheckResult, Definition, Question, check_answers, missing_required, relevance
 from questionnaires.conditions import AllOf, AnyOf, MemberCompare, Not
@@ -48,7 +49,8 @@ def values_digest(values: Iterable[Any]) -> str:
 
 def confirmations_of(response: Response) -> dict[str, WarningConfirmation]:
     rows = db.session.scalars(select(WarningConfirmation)
-                              .where(WarningConfirmation.response_id == response.id))
+                              .where(WarningConfirmation.response_id == response.id)
+                              .options(selectinload(WarningConfirmation.confirmed_by)))
     return {row.warning_id: row for row in rows}
 
 
@@ -67,6 +69,7 @@ class Assessment:
     carried: list[Question]
     missing: list[Question]
     visible: dict[str, bool] = field(default_factory=dict)
+    confirmations: dict[str, WarningConfirmation] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[CheckResult]:
@@ -83,6 +86,10 @@ class Assessment:
     def about(self, question_id: str) -> list[CheckResult]:
         """The errors and warnings to show beside one question."""
         return [r for r in self.results if r.concerns(question_id)]
+
+    def confirmation(self, result: CheckResult) -> WarningConfirmation | None:
+        """Who confirmed a warning and when, if it is confirmed for the current answers."""
+        return self.confirmations.get(result.id) if result.id in self.confirmed else None
 
     def first_question(self, result: CheckResult) -> Question:
         return self.definition.question(result.question_ids[0])
@@ -133,7 +140,7 @@ def assess(response: Response, definition: Definition, answers: Mapping[str, Ans
                if visible.get(q.id) and q.id in answers and answers[q.id].carried_over
                and answers[q.id].value is not None]
     return Assessment(definition, results, {r.id for r in results if _is_confirmed(r, rows)},
-                      carried, missing_required(definition, values, member), visible)
+                      carried, missing_required(definition, values, member), visible, rows)
 
 
 def check_refusals(definition: Definition, stored: Mapping[str, Any], new: Mapping[str, Any],

@@ -115,4 +115,8 @@ def _show(view) -> None:
         click.echo(f"  problem sheet '{p.sheet}', row {p.row}, {p.question_id or '-'}: "
                    f"{p.message}")
     for w in view.warnings:
-        click.echo(f"  warning {', '.join(w.question_ids)}: {w.message}")
+        who = w.confirmed.confirmed_by.display_name if w.confirmed and \
+            w.confirmed.confirmed_by else "someone"
+        done = (f" (confirmed by {who} on "
+                f"{w.confirmed.confirmed_at:%Y-%m-%d})" if w.confirmed else "")
+        click.echo(f"  warning {', '.join(w.question_ids)}: {w.message}{done}")

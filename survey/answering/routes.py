@@ -38,7 +38,13 @@ from questionnaires import (
 )
 from questionnaires.logic import SectionProgress
 
-from ..access import can_edit_response, require_response, require_round, roles_required
+from ..access import (
+    can_edit_response,
+    can_mark_publishable,
+    require_response,
+    require_round,
+    roles_required,
+)
 from ..accounts.resume import RESUME_FIELD, register_resumable, resume_token
 from ..extensions import db
 from ..i18n import number_locale
@@ -63,6 +69,7 @@ from .services import (
     confirm_carried_in_section,
     digest,
     prefill_from_previous,
+    publication_consent,
     question_history,
     save_page,
 )
@@ -411,6 +418,8 @@ def review(response_id: int):
     checks = assess(response, definition, answers, lang, member)
     return render_template(
         "answering/review.html", response=response, definition=definition, answers=answers,
+        consent=publication_consent(response),
+        can_publish=can_mark_publishable(current_user, response),
         visible=checks.visible, missing=checks.missing, checks=checks,
         worked_out=evaluate(definition, values, member)[1],
         per_section=progress(definition, values, member), lang=lang,

@@ -287,6 +287,26 @@ def previous_response(response: Response) -> Response | None:
                                                     Response.country_id == response.country_id))
 
 
+@dataclass(frozen=True)
+class Consent:
+    """Whether a response's profile may be published, and what the previous round said.
+
+    Consent is given per response: a new round never inherits it, and a questionnaire
+    version change is named, since the profile then shows other questions."""
+
+    given: bool
+    previous: Response | None          # the previous round's response, if its profile was public
+    version_changed: bool              # ... under another questionnaire version
+
+
+def publication_consent(response: Response) -> Consent:
+    before = previous_response(response)
+    if before is None or not before.publishable:
+        return Consent(bool(response.publishable), None, False)
+    return Consent(bool(response.publishable), before,
+                   before.round.questionnaire_version_id != response.round.questionnaire_version_id)
+
+
 def can_prefill(response: Response, answers: Mapping[str, Answer]) -> bool:
     return (response.status is ResponseStatus.NOT_STARTED and not answers
             and previous_response(response) is not None)

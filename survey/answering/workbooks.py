@@ -29,16 +29,17 @@ from sqlalchemy.orm import joinedload
 
 from exports import DEMO_NOTICE
 from exports.answer_workbook import build_answer_workbook
-from questionnaires import Definition, check_answers, describe, relevance
+from questionnaires import CheckResult, Definition, check_answers, describe, relevance
 from questionnaires.answer_workbook import AnswerWorkbook, StoredAnswer, WorkbookMeta, now_text
 from questionnaires.safe_workbook import WorkbookError
 
 from ..access import can_edit_response
 from ..audit import record
 from ..extensions import db
-from ..models import Country, Response, Round, User, WorkbookUpload, utcnow
+from ..models import Country, Response, Round, User, WarningConfirmation, WorkbookUpload, utcnow
 from ..rules import Conflict, NotFound, SurveyError
 from ..uploads import MAX_WORKBOOK_UPLOAD, UploadError
+from .checks import WARNING, confirm_warning, confirmations_of, member_of, values_digest
 from .responses import answers_of, check_editable, definition_for, save_answer
 from .services import digest
 
@@ -222,11 +223,15 @@ class Problem:
 
 @dataclass
 class ToConfirm:
-    """A soft warning the changed answers raise: applying waits until it is confirmed."""
+    """A soft warning the changed answers raise: applying waits until it is confirmed,
+    unless somebody already confirmed it for these very figures (``confirmed``)."""
 
     id: str
     question_ids: tuple[str, ...]
     message: str
+    numbers: tuple[int, ...] = ()
+    result: CheckResult | None = None
+    confirmed: WarningConfirmation | None = None
 
 
 @dataclass
@@ -244,6 +249,11 @@ class Preview:
     @property
     def unsettled(self) -> list[ConflictItem]:
         return [c for c in self.conflicts if c.choice is None]
+
+    @property
+    def to_confirm(self) -> list[ToConfirm]:
+        """The warnings applying waits for (those not confirmed for these figures yet)."""
+        return [w for w in self.warnings if w.confirmed is None]
 
     @property
     def applied(self) -> bool:
@@ -299,7 +309,8 @@ def _check_changes(out: Preview, current: Mapping[str, Any], language: str | Non
     """Relevance and the questionnaire's own checks on the answers as they would be."""
     merged = dict(current)
     merged.update({c.question_id: c.new_value for c in out.changes})
-    visible = relevance(out.definition, merged)
+    member = member_of(out.response)
+    visible = relevance(out.definition, merged, member)
     dropped: set[str] = set()
     for c in out.changes:
         if c.new_value is not None and not visible.get(c.question_id, True):
@@ -311,8 +322,11 @@ def _check_changes(out: Preview, current: Mapping[str, Any], language: str | Non
             dropped.add(c.question_id)
     changed = {c.question_id: c for c in out.changes if c.question_id not in dropped}
     reference_year = out.response.round.reference_year
-    for result in check_answers(out.definition, merged, reference_year=reference_year,
-                                language=language):
+    results = check_answers(out.definition, merged, member, reference_year=reference_year,
+                            language=language)
+    rows = confirmations_of(out.response) if any(
+        r.severity == WARNING for r in results) else {}
+    for result in results:
         involved = [qid for qid in result.question_ids if qid in changed]
         if not involved:
             continue
@@ -322,8 +336,13 @@ def _check_changes(out: Preview, current: Mapping[str, Any], language: str | Non
                                         result.message))
             dropped.update(involved)
         else:
-            out.warnings.append(ToConfirm(_warning_key(result), tuple(result.question_ids),
-                                         result.message))
+            row = rows.get(result.id)
+            done = row if row is not None and row.values_digest == values_digest(
+                result.values) else None
+            out.warnings.append(ToConfirm(
+                _warning_key(result), tuple(result.question_ids), result.message,
+                tuple(out.definition.question(q).number for q in result.question_ids),
+                result, done))
     out.changes = [c for c in out.changes if c.question_id not in dropped]
     out.problems.sort(key=lambda p: (p.sheet, p.row))
 
@@ -366,7 +385,8 @@ def apply_upload(upload: WorkbookUpload, user: User, *, confirmed: Iterable[str]
         first = view.unsettled[0]
         raise Conflict(f"{len(view.unsettled)} answer(s) were changed by a colleague after the "
                        f"download, starting with {first.question_id}: choose which to keep first")
-    unconfirmed = [w for w in view.warnings if w.id not in set(confirmed)]
+    confirmed = set(confirmed)
+    unconfirmed = [w for w in view.to_confirm if w.id not in confirmed]
     if unconfirmed:
         raise SurveyError(f"confirm each warning first ({len(unconfirmed)} not confirmed): "
                           f"{unconfirmed[0].message}")
@@ -378,13 +398,18 @@ def apply_upload(upload: WorkbookUpload, user: User, *, confirmed: Iterable[str]
                              existing=answers.get(c.question_id))
         if result.changed:
             changed.append(c.question_id)
+    # The same confirmation the pages record, in the audit trail under the person's name.
+    rows = confirmations_of(view.response) if view.to_confirm else {}
+    for w in view.to_confirm:
+        confirm_warning(view.response, w.result, user, rows.get(w.result.id))
     now = utcnow()
     upload.applied_at = now
     record("response.workbook_upload", "response", user=user, response=view.response,
            entity_id=view.response.id,
            new={"file": upload.filename, "sha256": upload.sha256, "size": upload.size,
                 "sections": upload.sections, "changed": changed,
-                "problems": len(view.problems)},
+                "problems": len(view.problems),
+                "warnings_confirmed": [w.result.id for w in view.to_confirm]},
            detail=f"{upload.filename} (SHA-256 {upload.sha256})")
     db.session.flush()
     return Applied(changed, len(view.problems))

@@ -30,7 +30,7 @@ from ..database import allow_long_statements
 from ..extensions import db
 from ..frames import answers_frame, members_frame
 from ..jobs import lost_reason
-from ..members import country_by_iso3
+from ..members import country_by_iso3, members_by_iso3
 from ..models import (
     Country,
     ExportJob,
@@ -124,7 +124,8 @@ def export_input(rounds: list[Round], *, status_filter: str = "approved",
         previous_round=previous.name if previous else None, language=language,
         demo_rounds=tuple(r.name for r in rounds if r.is_demo))
     data = ExportInput(answers=answers, members=members, definitions=definitions, meta=meta,
-                       mapped_definition=_mapped_definition(data_definition(rounds)))
+                       mapped_definition=_mapped_definition(data_definition(rounds)),
+                       member_facts=members_by_iso3())
     if previous is not None:
         data.previous_answers = answers_frame([previous.id], statuses, country_ids, language)
         data.previous_members = members_frame([previous.id], subregion, country_ids)

@@ -20,6 +20,7 @@ from ..audit import record
 from ..downloads.services import ExportFile, export_input
 from ..extensions import db
 from ..frames import answers_frame
+from ..members import members_by_iso3
 from ..models import (
     Country,
     QuestionnaireVersion,
@@ -61,7 +62,8 @@ def profile_for(round_: Round, country: Country, language: str | None = None, *,
     profile = build_profile(frame, definition, country.iso3, round_.name,
                             previous_frame=previous_frame, previous_definition=previous_definition,
                             status=response.status.value, approved_at=response.approved_at,
-                            country=country.name, subregion=country.subregion, language=language)
+                            country=country.name, subregion=country.subregion, language=language,
+                            members=members_by_iso3())
     if public:
         mine = frame[frame["iso3"] == country.iso3]
         answers = dict(zip(mine["question_id"].tolist(), mine["value"].tolist(), strict=True))
@@ -94,7 +96,7 @@ def regional_scores(round_: Round, language: str | None = None):
     """Scores of every approved response of the round (a DataFrame, one row per country)."""
     definition = definition_of(round_.questionnaire)
     frame = answers_frame([round_.id], statuses=[ResponseStatus.APPROVED], language=language)
-    return definition, round_scores(frame, definition)
+    return definition, round_scores(frame, definition, members_by_iso3())
 
 
 def publishable_profiles() -> list[tuple[Response, Country, Round]]:

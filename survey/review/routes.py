@@ -6,9 +6,11 @@ import re
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask import Response as HttpResponse
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
+
+from questionnaires import evaluate
 
 from ..access import (
     STAFF,
@@ -18,6 +20,7 @@ from ..access import (
     require_round,
     roles_required,
 )
+from ..answering.checks import assess, member_of
 from ..answering.responses import answers_of
 from ..answering.services import previous_response
 from ..confirmation import Confirmation, carried, confirmed
@@ -87,8 +90,14 @@ def show(response_id: int):
             previous = answers_of(prior)
             previous_definition = definition_of(previous_round.questionnaire)
     returned = guidance.last_return(response)
+    # The checks the focal point saw: warnings with who confirmed them and when.
+    member = member_of(response)
+    checks = assess(response, definition, answers, str(get_locale() or "en"), member)
+    worked_out = evaluate(definition, {qid: a.value for qid, a in answers.items()}, member)[1]
     return render_template(
         "review/show.html", response=response, definition=definition, answers=answers,
+        checks=checks, worked_out={q.id: worked_out.get(q.id) for q in definition.questions
+                                   if q.computed},
         returned=returned, changed_since_return=guidance.changed_since_return(response, answers),
         open_thread_count=len(guidance.open_threads(response)),
         previous=previous, previous_definition=previous_definition, previous_round=previous_round,

@@ -68,7 +68,7 @@ def test_a_v2_profile_lists_data_gaps_key_figures_and_actions_with_their_trigger
                           "core_figures_missing"}  # 10 laundering cases per 400: 2.5 per 100
     assert by_id["raise_financial_investigation_share"].trigger.startswith(
         "“Share of trafficking investigations with a parallel financial investigation”")
-    assert "is less than 25" in by_id["raise_financial_investigation_share"].trigger
+    assert "is at most 25" in by_id["raise_financial_investigation_share"].trigger
     assert profile.score("operational").score < 100
 
 
@@ -153,6 +153,41 @@ def test_a_public_profile_shows_public_answers_without_notes_and_withholds_small
     assert figures == {"op_fin_inv_share": "based on fewer than 5 cases",
                        "op_confiscation_share": "100%"}
     assert profile.pillars != public.pillars  # the profile itself is unchanged
+
+
+def test_a_public_regional_median_of_counts_is_banded_like_any_public_count(v2):
+    """An analyst may make a count public; its regional median then follows the count rule
+    ("1–4" below 5) and its quartiles are left out, while internal pages keep the figure."""
+    import yaml  # noqa: PLC0415
+
+    from questionnaires import parse_definition  # noqa: PLC0415
+
+    data = yaml.safe_load((DEFINITIONS / "ftm-capability-v2.yaml").read_text(encoding="utf-8"))
+    for section in data["sections"]:
+        for q in section["questions"]:
+            if q["id"] == "op_tip_persons_prosecuted":
+                q["visibility"] = "public"
+    edited = parse_definition(data, "v2-public-count.yaml")
+
+    def profile_with(counts):
+        answers = {iso: dict(strong(edited, MEMBERS[iso]), op_tip_persons_prosecuted=n)
+                   for iso, n in counts.items()}
+        data = frame([row for iso, a in answers.items()
+                      for row in rows(iso, PAC if iso == "AUS" else SEA, "approved", a)])
+        built = build_profile(data, edited, "THA", "R2", members=MEMBERS)
+        return built, public_profile(built, edited, answers["THA"])
+
+    internal, public = profile_with({"THA": 2, "MYS": 3, "IDN": 4, "AUS": 9})
+    inside = {k.question_id: k for k in internal.key_counts}["op_tip_persons_prosecuted"]
+    assert inside.region.median == 3.5 and inside.region_shown is None
+    shown = {k.question_id: k for k in public.key_counts}["op_tip_persons_prosecuted"]
+    assert shown.shown == "1–4" and shown.region_shown == "1–4"
+    assert shown.region.median is None and shown.region.q1 is None and shown.region.n == 4
+
+    _internal, public = profile_with({"THA": 12, "MYS": 30, "IDN": 40, "AUS": 90})
+    shown = {k.question_id: k for k in public.key_counts}["op_tip_persons_prosecuted"]
+    assert shown.region.median == 35.0 and shown.region_shown is None
+    assert (shown.region.q1, shown.region.q3, shown.region.low) == (None, None, None)
 
 
 # -- how scores are computed; crosswalk ----------------------------------------------------------

@@ -343,7 +343,7 @@ BASE = {
     "checks": [{"id": "fin_le_cases", "severity": "error",
                 "must": {"question": "fin", "lte": {"answer": "cases"}},
                 "message": "Question {number:fin} above question {number:cases}."}],
-    "actions": [{"id": "more_fin", "section": "ops", "when": {"question": "share", "lt": 10},
+    "actions": [{"id": "more_fin", "section": "ops", "when": {"question": "share", "scores_below": 1},
                  "gap": "Few", "action": "More"},
                 {"id": "train", "section": "ops", "when": {"question": "staff", "includes": "none"},
                  "gap": "None", "action": "Train"}],

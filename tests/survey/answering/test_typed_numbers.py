@@ -240,3 +240,41 @@ def test_the_error_is_announced_and_tied_to_the_field(figures, client):
     assert re.search(r'<p class="error" id="err-ratio" role="alert">', html)
     field = re.search(r'<input[^>]*name="ratio" [^>]*>', html).group(0)
     assert 'aria-describedby="err-ratio ' in field and "saved-ratio" in field
+
+
+# -- the stored numbers shown back elsewhere: summary, history, review -------------------
+
+def _french_figures(client, response):
+    speak("fr")
+    reply = client.post(page_url(response), data={
+        "amount": "1 500 000,50", "amount__version": "0", "share": "12,5 %",
+        "share__version": "0", "since": "2012", "since__version": "0",
+        "count": "12 000", "count__version": "0"})
+    assert reply.status_code == 302
+
+
+def test_the_summary_and_the_history_write_numbers_the_reader_s_way(figures, client):
+    _french_figures(client, figures)
+    summary = client.get(f"/responses/{figures.id}/summary").get_data(as_text=True)
+    assert f"1{NNBSP}500{NNBSP}000,5 USD equivalent" in summary
+    assert f"12{NNBSP}000 requests" in summary and "12,5\u00a0%" in summary
+    assert "<dd>2012" in summary and f"2{NNBSP}012" not in summary  # a year: no grouping
+    history = client.get(f"/responses/{figures.id}/questions/amount/history"
+                         ).get_data(as_text=True)
+    assert f"1{NNBSP}500{NNBSP}000,5 USD equivalent" in history
+    # The same stored number, read by someone whose language writes it otherwise.
+    speak("en")
+    summary = client.get(f"/responses/{figures.id}/summary").get_data(as_text=True)
+    assert "1,500,000.5 USD equivalent" in summary and "12,000 requests" in summary
+    assert f"1{NNBSP}500{NNBSP}000,5" not in summary
+
+
+def test_the_review_page_writes_numbers_the_reviewer_s_way(figures, client):
+    _french_figures(client, figures)
+    reviewer = db.session.scalar(select(User).where(User.email == "reviewer@example.org"))
+    reviewer.language = "de"
+    db.session.commit()
+    login_as(client, reviewer)
+    page = client.get(f"/responses/{figures.id}/review").get_data(as_text=True)
+    assert "<strong>1.500.000,5 USD equivalent</strong>" in page
+    assert "<strong>12.000 requests</strong>" in page
