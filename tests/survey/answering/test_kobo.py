@@ -256,8 +256,8 @@ def test_exports_of_another_form_or_of_nothing_are_refused(tha, client):
 
 
 HOSTILE_CSV = [
-    (b"\xff\xfe\x00a\x00;\x00b", "not UTF-8 text"),
-    (b"leg_untoc;x\r\nyes\x00;1\r\n", "NUL characters"),
+    (b"\xff\xfe\x00a\x00;\x00b", "not utf-8 text"),
+    (b"leg_untoc;x\r\nyes\x00;1\r\n", "nul characters"),
     (b"", "is empty"),
     (b"\r\n\r\n", "the file is empty"),
     (("q;" * 6000 + "\r\n").encode(), "more than 5,000 columns"),
