@@ -143,6 +143,7 @@ class _Fields:
         self.fields: dict[str, tuple[str, str]] = {}       # field name -> (question id, cell)
         self.multiple: dict[str, set[str]] = {}             # question id -> its tick cells
         self.groups: set[str] = {s.id for s in definition.sections}
+        self.computed = {q.id for q in definition.questions if q.computed}
         for q in definition.questions:
             if q.computed:
                 continue
@@ -246,7 +247,8 @@ class SubmissionExport:
                 continue
             found = fields.resolve(header.strip())
             if found is None:
-                reading.ignored_columns.append(header)
+                if re.split(r"[/\-.]", header.strip())[-1] not in fields.computed:
+                    reading.ignored_columns.append(header)  # a worked-out value is not read
             else:
                 columns.append((n, *found))
         if not columns:

@@ -393,8 +393,9 @@ class _Survey:
 
     def read(self, rows: list[Row]) -> None:
         for row in rows:
-            self.reader.check_columns(row, SURVEY_COLUMNS)
             base, rest = _split_type(row.text("type"))
+            derived = base == "calculate" and row.text("bali_type") == "derived"
+            self.reader.check_columns(row, SURVEY_COLUMNS | ({"calculation"} if derived else set()))
             if self.skip_until:
                 if base == self.skip_until.replace("end", "begin"):
                     self.skip_depth += 1
@@ -423,6 +424,10 @@ class _Survey:
         if base in ("begin_repeat", "begin_kobomatrix", "begin_score", "begin_rank"):
             reader.fail(f"{row.where('type')}: {REFUSED_TYPES[base]}")
             self.skip_until, self.skip_depth = base.replace("begin", "end"), 1
+            return
+        if base == "calculate" and row.text("bali_type") == "derived":
+            # The survey's own derived value (its rule in bali_more): read back, not refused.
+            self.question(row, base, rest)
             return
         if base in REFUSED_TYPES:
             reader.fail(f"{row.where('type')}: {REFUSED_TYPES[base]}")
