@@ -96,8 +96,7 @@ def import_kobo(file: str, iso3: str, round_name: str, **options) -> None:
 def _import(file: str, iso3: str | None, round_name: str | None, *, email: str, dry_run: bool,
             keep_mine: tuple[str, ...], keep_theirs: tuple[str, ...], pick: tuple[str, ...],
             confirm_warnings: bool) -> None:
-    from .workbooks import (KEEP_SAVED, apply_upload, choose, find_response, preview, settle,
-                            upload_workbook)
+    from .workbooks import KEEP_SAVED, apply_upload, choose, find_response, preview, settle, upload_workbook
 
     path = Path(file)
     if path.suffix.lower() not in (".xlsx", ".csv"):

@@ -21,8 +21,7 @@ from ..rules import NotFound, commit_or_explain, rule_message
 from ..uploads import MAX_WORKBOOK_UPLOAD, read_upload
 from .responses import definition_for, is_editable
 from .routes import _lang, bp, load_response
-from .workbooks import (answer_workbook, apply_upload, choose, load_upload, preview, settle,
-                        upload_workbook)
+from .workbooks import answer_workbook, apply_upload, choose, load_upload, preview, settle, upload_workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -29,8 +29,7 @@ from sqlalchemy.orm import joinedload
 
 from exports.answer_workbook import build_answer_workbook
 from questionnaires import Definition, check_answers, describe, relevance
-from questionnaires.answer_workbook import (META_SHEET, AnswerWorkbook, StoredAnswer, WorkbookMeta,
-                                            now_text)
+from questionnaires.answer_workbook import META_SHEET, AnswerWorkbook, StoredAnswer, WorkbookMeta, now_text
 from questionnaires.safe_workbook import WorkbookError, open_workbook
 from questionnaires.submissions import SubmissionExport
 
