@@ -832,6 +832,29 @@ def read_xlsform(data: bytes, code: str, version: int | None = None,
     return XLSFormImport(definition, built, text, notes)
 
 
+def xlsform_form_id(data: bytes) -> str | None:
+    """The form_id an XLSForm's settings sheet names, if it can be read (else None)."""
+    try:
+        book = open_workbook(data, max_bytes=MAX_XLSFORM_BYTES,
+                             max_uncompressed=MAX_XLSFORM_UNCOMPRESSED)
+    except WorkbookError:
+        return None
+    try:
+        if "settings" not in book.sheetnames:
+            return None
+        rows = book["settings"].iter_rows(values_only=True, max_row=2)
+        header = [str(c).strip().lower() if c is not None else "" for c in next(rows, ())]
+        values = next(rows, ())
+        if "form_id" not in header:
+            return None
+        found = values[header.index("form_id")] if header.index("form_id") < len(values) else None
+        return str(found).strip().lower() if found is not None else None
+    except Exception:  # a damaged sheet: the full read reports it
+        return None
+    finally:
+        book.close()
+
+
 def _rows(numbers: list[int]) -> str:
     shown = ", ".join(map(str, numbers[:10]))
     return shown + (f" and {len(numbers) - 10} more" if len(numbers) > 10 else "")
