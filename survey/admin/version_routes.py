@@ -19,14 +19,13 @@ from questionnaires.xlsform import XLSFormError, read_xlsform, xlsform_form_id
 from ..audit import record
 from ..extensions import db
 from ..models import QuestionnaireVersion, Round
-from ..questionnaire_versions import (definition_of, list_versions, next_version,
-                                      register_definition)
+from ..questionnaire_versions import definition_of, list_versions, next_version, register_definition
 from ..rules import commit_or_explain
 from ..uploads import DEFINITION_EXTENSIONS, MAX_DEFINITION_UPLOAD, read_upload
-
-XLSFORM_EXTENSION = ".xlsx"
 from .forms import UploadForm
 from .routes import admin_only, bp
+
+XLSFORM_EXTENSION = ".xlsx"
 
 
 def _versions_page(form: UploadForm, problems: list[str] | None = None, status: int = 200):
