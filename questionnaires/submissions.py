@@ -55,7 +55,7 @@ META_NAMES = frozenset({
     "formversion", "version", "starttime", "endtime"})
 META_GROUPS = ("meta", "formhub")
 FORM_ID_COLUMN = "_xform_id_string"
-_LABEL_COLUMNS = ("_submitted_by", "SubmitterName", "_id", "KEY", "_uuid")
+_LABEL_COLUMNS = ("_submitted_by", "SubmitterName", "_id", "KEY")  # who sent a submission
 
 
 @dataclass(frozen=True)
@@ -263,7 +263,8 @@ class SubmissionExport:
             reading.errors.append(SubmissionProblem(
                 self.sheet, 1, "", f"columns that name no question of this version were left "
                 f"out: {shown}{f' and {more} more' if more > 0 else ''}"))
-        labels = [i for i, h in enumerate(self.header) if h in _LABEL_COLUMNS]
+        labels = sorted((i for i, h in enumerate(self.header) if h in _LABEL_COLUMNS),
+                        key=lambda i: _LABEL_COLUMNS.index(self.header[i]))
         gathered: dict[str, dict[str, tuple[Any, tuple[int, ...], tuple[str, ...]]]] = {}
         for r, row in enumerate(self.rows, start=2):
             if all(_is_blank(v) for v in row):

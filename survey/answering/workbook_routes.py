@@ -97,6 +97,20 @@ def workbook_download(response_id: int):
     return send_file(io.BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=name)
 
 
+@bp.get("/responses/<int:response_id>/xlsform.xlsx")
+@login_required
+def workbook_xlsform(response_id: int):
+    """The round's questionnaire as an XLSForm, to collect answers with KoboToolbox or ODK
+    Collect and upload their submission export here."""
+    from exports.xlsform import build_xlsform
+
+    response = load_response(response_id, edit=True)
+    definition = definition_for(response)
+    name = f"{definition.code}-v{definition.version}-xlsform.xlsx"
+    return send_file(io.BytesIO(build_xlsform(definition)), mimetype=XLSX, as_attachment=True,
+                     download_name=name)
+
+
 @bp.post("/responses/<int:response_id>/workbook")
 @login_required
 def workbook_upload(response_id: int):

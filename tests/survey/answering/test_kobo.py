@@ -232,3 +232,12 @@ def test_the_command_line_imports_a_kobo_export(tha, runner, tmp_path):
     assert done.exit_code == 0, done.output
     assert answer(tha, number.id).value == 12 and answer(tha, choice.id).value == "no"
     assert {a for a in answers_of(tha)} >= {number.id, choice.id}
+
+
+def test_the_focal_point_downloads_the_xlsform_to_field(tha, client):
+    got = client.get(f"/responses/{tha.id}/xlsform.xlsx")
+    assert got.status_code == 200 and got.data == build_xlsform(definition_for(tha))
+    assert f"/responses/{tha.id}/xlsform.xlsx" in client.get(
+        f"/responses/{tha.id}/workbook").get_data(as_text=True)
+    login_as(client, user("focal.phl@example.org"))
+    assert client.get(f"/responses/{tha.id}/xlsform.xlsx").status_code in (403, 404)
