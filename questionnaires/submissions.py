@@ -247,8 +247,9 @@ class SubmissionExport:
                 continue
             found = fields.resolve(header.strip())
             if found is None:
+                # A value the form worked out (calculate) is left out without a word.
                 if re.split(r"[/\-.]", header.strip())[-1] not in fields.computed:
-                    reading.ignored_columns.append(header)  # a worked-out value is not read
+                    reading.ignored_columns.append(header)
             else:
                 columns.append((n, *found))
         if not columns:
@@ -290,13 +291,15 @@ class SubmissionExport:
                      reading: SubmissionReading) -> dict[str, Any]:
         cells: dict[str, dict[str, Any]] = {}
         unknown: dict[str, str] = {}
+        too_long: set[str] = set()
         for n, qid, key, option in columns:
             raw = row[n] if n < len(row) else None
-            if _is_blank(raw):
+            if _is_blank(raw) or qid in too_long:
                 continue
             if isinstance(raw, str) and len(raw) > MAX_CELL_CHARS:
                 reading.errors.append(SubmissionProblem(self.sheet, r, qid,
                                                         "the cell is far longer than any answer"))
+                too_long.add(qid)
                 cells.pop(qid, None)
                 continue
             got = cells.setdefault(qid, {})
