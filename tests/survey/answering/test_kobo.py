@@ -241,3 +241,19 @@ def test_the_focal_point_downloads_the_xlsform_to_field(tha, client):
         f"/responses/{tha.id}/workbook").get_data(as_text=True)
     login_as(client, user("focal.phl@example.org"))
     assert client.get(f"/responses/{tha.id}/xlsform.xlsx").status_code in (403, 404)
+
+
+def test_an_export_into_a_submitted_response_or_by_another_country_is_refused(
+        demo, client, make_user):
+    idn = response_of("IDN")
+    assert idn.status.value == "submitted"
+    definition = definition_for(idn)
+    q = first(definition, "short_text")
+    content = kobo_csv(kobo_columns(build_xlsform(definition)), [{q.id: "x"}])
+    focal = make_user("focal_point", "IDN", email="focal.kobo.idn@example.org")
+    login_as(client, focal)
+    assert "this response is submitted and locked against edits" in _refusal(
+        client, idn, content, "k.csv")
+    login_as(client, user("focal.tha@example.org"))
+    assert upload(client, idn, content, "k.csv").status_code in (403, 404)
+    assert db.session.scalar(select(func.count()).select_from(WorkbookUpload)) == 0
