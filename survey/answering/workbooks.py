@@ -12,6 +12,11 @@ question, each answer a colleague changed after the download as a conflict to se
 every change through ``responses.save_answer`` (the type's normaliser, optimistic
 locking, the audit trail) and one ``response.workbook_upload`` event with the file's name
 and SHA-256. A one-section workbook changes that section only.
+
+The same upload takes a KoboToolbox or ODK submission export of the questionnaire's
+XLSForm (CSV or XLSX, read by ``questionnaires.submissions``): its submissions (one per
+agency) merge question by question, and where they disagree the preview lists every
+answer for the focal point to choose (``choose``) before anything is applied.
 """
 
 from __future__ import annotations
