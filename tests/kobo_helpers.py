@@ -76,3 +76,12 @@ def kobo_xlsx(columns: dict[str, str], submissions: list[dict[str, object]]) -> 
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def sheets(content: bytes) -> dict[str, list[tuple]]:
+    """Every sheet's values (the file's bytes carry its time of writing)."""
+    book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    try:
+        return {ws.title: list(ws.iter_rows(values_only=True)) for ws in book.worksheets}
+    finally:
+        book.close()
