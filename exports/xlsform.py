@@ -162,7 +162,7 @@ def _question_rows(definition: Definition, section: Section, q: Question,
             out.update({"name": row["name"], **_texts("label", row["label"], languages),
                         **_texts("hint", row["hint"], languages), "required": row["required"],
                         "relevant": row["relevant"], "constraint": row["constraint"],
-                        "appearance": row["appearance"]})
+                        "calculation": row.get("calculation"), "appearance": row["appearance"]})
         if n == 0:
             out.update({
                 "bali_type": q.type,
@@ -180,9 +180,10 @@ def _question_rows(definition: Definition, section: Section, q: Question,
         rows.append(out)
     raw_options = {o.get("code"): o for o in raw.get("options") or [] if isinstance(o, Mapping)}
     choices = []
-    for code, label, points in q.kind.xlsform_choices(q):
-        extra = {k: v for k, v in raw_options.get(code, {}).items() if k not in OPTION_COLUMNS}
-        choices.append({"list_name": q.id, "name": code, **_texts("label", label, languages),
+    for list_name, code, label, points in q.kind.xlsform_choice_lists(q):
+        extra = ({k: v for k, v in raw_options.get(code, {}).items() if k not in OPTION_COLUMNS}
+                 if list_name == q.id else {})
+        choices.append({"list_name": list_name, "name": code, **_texts("label", label, languages),
                         "bali_points": _number(points), "bali_more": _json(extra) if extra else None})
     return rows, choices
 

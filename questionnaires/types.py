@@ -415,6 +415,13 @@ class QuestionType:
         """Its choice list (code, label, explicit points); none for a type without one."""
         return []
 
+    def xlsform_choice_lists(self, question: Question
+                             ) -> list[tuple[str, str, Text, float | None]]:
+        """Its choice rows as (list name, code, label, explicit points): the question's own
+        list, named after it; a question of several parts may have a list per part."""
+        return [(question.id, code, label, points)
+                for code, label, points in self.xlsform_choices(question)]
+
     def xlsform_constraints(self, question: Question) -> list[str]:
         """XLSForm constraint terms (joined with ``and``) for its own limits."""
         return []
@@ -550,6 +557,20 @@ def xpath_literal(value: Any) -> str:
     if '"' not in text:
         return f'"{text}"'
     raise ValueError(f"{text!r} holds both kinds of quote; XPath cannot write it")
+
+
+def _xlsform_part(kind: str, name: str, label: Text, required: str | None,
+                  constraint: str | None = None) -> dict[str, Any]:
+    """A survey row for one part of a question written as a group of parts."""
+    return {"type": kind, "name": name, "label": label, "hint": None, "relevant": None,
+            "required": required, "appearance": None, "constraint": constraint}
+
+
+def _xlsform_group(question: Question, relevant: str | None, parts: list[dict[str, Any]]
+                   ) -> list[dict[str, Any]]:
+    return ([{"type": "begin_group", "name": question.id, "label": question.label,
+              "hint": question.help, "relevant": relevant, "required": None,
+              "appearance": None, "constraint": None}] + parts + [{"type": "end_group"}])
 
 
 def _xpath_any(parts: list[str]) -> str:
@@ -1406,6 +1427,26 @@ class StatisticalYear(QuestionType):
     format = 2
     PARTS = ("basis", "start", "end")
 
+    # XLSForm: a group of its parts; the kind of year from a list, the months as YYYY-MM.
+    xlsform_base = "begin_group"
+
+    def xlsform_answer(self, question):
+        return f"{question.id}__basis"
+
+    def xlsform_rows(self, question, relevant, required):
+        month = "regex(., '^[0-9]{4}-(0[1-9]|1[0-2])$')"
+        parts = [_xlsform_part(f"select_one {question.id}__basis", f"{question.id}__basis",
+                               Text({"en": "Kind of year"}), required),
+                 _xlsform_part("text", f"{question.id}__start",
+                               Text({"en": "First month (YYYY-MM)"}), required, month),
+                 _xlsform_part("text", f"{question.id}__end",
+                               Text({"en": "Last month (YYYY-MM)"}), required, month)]
+        return _xlsform_group(question, relevant, parts)
+
+    def xlsform_choice_lists(self, question):
+        return [(f"{question.id}__basis", code, PERIOD_BASIS_TEXT[code], None)
+                for code in PERIOD_BASES]
+
     def browser_attributes(self, question):
         return {**super().browser_attributes(question),
                 "data-answer-field": f"{question.id}__start"}
@@ -1546,6 +1587,25 @@ class EvaluationRating(QuestionType):
     format = 2
     extra_keys = frozenset({"scale"})
 
+    # XLSForm: a group of the rating and the methodology, each from its own list.
+    xlsform_base = "begin_group"
+
+    def xlsform_answer(self, question):
+        return f"{question.id}__rating"
+
+    def xlsform_rows(self, question, relevant, required):
+        parts = [_xlsform_part(f"select_one {question.id}__rating", f"{question.id}__rating",
+                               Text({"en": "Rating"}), required),
+                 _xlsform_part(f"select_one {question.id}__methodology",
+                               f"{question.id}__methodology", Text({"en": "Methodology"}), None)]
+        return _xlsform_group(question, relevant, parts)
+
+    def xlsform_choice_lists(self, question):
+        return ([(f"{question.id}__rating", code, Text({"en": long}), None)
+                 for code, (_, long) in self.ratings(question).items()]
+                + [(f"{question.id}__methodology", m, Text({"en": m}), None)
+                   for m in METHODOLOGIES])
+
     def browser_attributes(self, question):
         return {**super().browser_attributes(question),
                 "data-answer-field": f"{question.id}__rating"}
@@ -1668,6 +1728,22 @@ class Derived(_NumberBase):
     extra_keys = frozenset({"derive", "unit", "bands"})
 
     def field_names(self, question):
+        return []
+
+    # XLSForm: a calculate row, the rate worked out as the engine does where XPath can.
+    xlsform_base = "calculate"
+
+    def xlsform_rows(self, question, relevant, required):
+        rule = question.derive
+        num, den = "${" + rule.numerator + "}", "${" + rule.denominator + "}"
+        fallback = "${" + rule.fallback + "}" if rule.fallback else "''"
+        calculation = (f"if({num} != '' and {den} != '' and {den} > 0, "
+                       f"round({_fmt(rule.scale)} * {num} div {den}, 1), {fallback})")
+        return [{"type": "calculate", "name": question.id, "label": question.label,
+                 "hint": question.help, "relevant": relevant, "required": None,
+                 "appearance": None, "constraint": None, "calculation": calculation}]
+
+    def xlsform_constraints(self, question):
         return []
 
     def build_fields(self, question, language, member=None):

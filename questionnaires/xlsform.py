@@ -393,8 +393,9 @@ class _Survey:
 
     def read(self, rows: list[Row]) -> None:
         for row in rows:
-            self.reader.check_columns(row, SURVEY_COLUMNS)
             base, rest = _split_type(row.text("type"))
+            derived = base == "calculate" and row.text("bali_type") == "derived"
+            self.reader.check_columns(row, SURVEY_COLUMNS | ({"calculation"} if derived else set()))
             if self.skip_until:
                 if base == self.skip_until.replace("end", "begin"):
                     self.skip_depth += 1
@@ -423,6 +424,10 @@ class _Survey:
         if base in ("begin_repeat", "begin_kobomatrix", "begin_score", "begin_rank"):
             reader.fail(f"{row.where('type')}: {REFUSED_TYPES[base]}")
             self.skip_until, self.skip_depth = base.replace("begin", "end"), 1
+            return
+        if base == "calculate" and row.text("bali_type") == "derived":
+            # The survey's own derived value (its rule in bali_more): read back, not refused.
+            self.question(row, base, rest)
             return
         if base in REFUSED_TYPES:
             reader.fail(f"{row.where('type')}: {REFUSED_TYPES[base]}")
@@ -825,6 +830,29 @@ def read_xlsform(data: bytes, code: str, version: int | None = None,
     except DefinitionError as exc:
         raise XLSFormError(source, [f"definition: {p}" for p in exc.problems]) from None
     return XLSFormImport(definition, built, text, notes)
+
+
+def xlsform_form_id(data: bytes) -> str | None:
+    """The form_id an XLSForm's settings sheet names, if it can be read (else None)."""
+    try:
+        book = open_workbook(data, max_bytes=MAX_XLSFORM_BYTES,
+                             max_uncompressed=MAX_XLSFORM_UNCOMPRESSED)
+    except WorkbookError:
+        return None
+    try:
+        if "settings" not in book.sheetnames:
+            return None
+        rows = book["settings"].iter_rows(values_only=True, max_row=2)
+        header = [str(c).strip().lower() if c is not None else "" for c in next(rows, ())]
+        values = next(rows, ())
+        if "form_id" not in header:
+            return None
+        found = values[header.index("form_id")] if header.index("form_id") < len(values) else None
+        return str(found).strip().lower() if found is not None else None
+    except Exception:  # a damaged sheet: the full read reports it
+        return None
+    finally:
+        book.close()
 
 
 def _rows(numbers: list[int]) -> str:

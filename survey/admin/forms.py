@@ -43,7 +43,10 @@ class ActionForm(FlaskForm):
 
 
 class UploadForm(FlaskForm):
-    definition = FileField(_l("Definition file (YAML)"), validators=[FileRequired()])
+    definition = FileField(_l("Definition file (YAML) or XLSForm workbook (.xlsx)"),
+                           validators=[FileRequired()])
+    code = StringField(_l("Questionnaire code (XLSForm only; blank: the form_id of its "
+                          "settings sheet)"), validators=[Optional(), Length(max=61)])
     submit = SubmitField(_l("Check and store"))
 
 

@@ -21,7 +21,7 @@ from ..rules import NotFound, commit_or_explain, rule_message
 from ..uploads import MAX_WORKBOOK_UPLOAD, read_upload
 from .responses import definition_for, is_editable
 from .routes import _lang, bp, load_response
-from .workbooks import answer_workbook, apply_upload, load_upload, preview, settle, upload_workbook
+from .workbooks import answer_workbook, apply_upload, choose, load_upload, preview, settle, upload_workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -35,10 +35,16 @@ class DownloadForm(FlaskForm):
 
 
 class UploadForm(FlaskForm):
-    workbook = FileField(_l("Filled-in workbook (.xlsx)"), validators=[FileRequired()])
+    workbook = FileField(_l("Filled-in workbook (.xlsx), or a KoboToolbox or ODK export "
+                            "(.csv or .xlsx)"), validators=[FileRequired()])
 
 
 class SettleForm(FlaskForm):
+    question_id = HiddenField()
+    choice = HiddenField()
+
+
+class ChooseForm(FlaskForm):
     question_id = HiddenField()
     choice = HiddenField()
 
@@ -91,6 +97,20 @@ def workbook_download(response_id: int):
     return send_file(io.BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=name)
 
 
+@bp.get("/responses/<int:response_id>/xlsform.xlsx")
+@login_required
+def workbook_xlsform(response_id: int):
+    """The round's questionnaire as an XLSForm, to collect answers with KoboToolbox or ODK
+    Collect and upload their submission export here."""
+    from exports.xlsform import build_xlsform
+
+    response = load_response(response_id, edit=True)
+    definition = definition_for(response)
+    name = f"{definition.code}-v{definition.version}-xlsform.xlsx"
+    return send_file(io.BytesIO(build_xlsform(definition)), mimetype=XLSX, as_attachment=True,
+                     download_name=name)
+
+
 @bp.post("/responses/<int:response_id>/workbook")
 @login_required
 def workbook_upload(response_id: int):
@@ -101,7 +121,7 @@ def workbook_upload(response_id: int):
     storage = form.workbook.data
     user = current_user._get_current_object()
     with commit_or_explain(flash_it=False) as outcome:
-        data = read_upload(storage, MAX_WORKBOOK_UPLOAD, (".xlsx",))
+        data = read_upload(storage, MAX_WORKBOOK_UPLOAD, (".xlsx", ".csv"))
         upload = upload_workbook(user, storage.filename or "", data, response=response,
                                  language=_lang())
     if outcome.broken:
@@ -126,7 +146,8 @@ def workbook_preview(response_id: int, upload_id: int):
         return redirect(url_for(".workbook", response_id=response.id))
     view = preview(upload, _lang())
     return render_template("answering/workbook_preview.html", response=response, view=view,
-                           settle_form=SettleForm(), apply_form=ApplyForm(),
+                           settle_form=SettleForm(), choose_form=ChooseForm(),
+                           apply_form=ApplyForm(),
                            editable=is_editable(response), lang=_lang())
 
 
@@ -145,6 +166,27 @@ def workbook_settle(response_id: int, upload_id: int):
         flash(_("The form had expired; please choose again."), "error")
     return redirect(url_for(".workbook_preview", response_id=response.id, upload_id=upload_id)
                     + "#conflicts")
+
+
+@bp.post("/responses/<int:response_id>/workbook/uploads/<int:upload_id>/choose")
+@login_required
+def workbook_choose(response_id: int, upload_id: int):
+    """Where the submissions of an export disagree: which answer to keep."""
+    response = load_response(response_id, edit=True)
+    upload = _upload_or_404(response, upload_id)
+    if upload is None:
+        return redirect(url_for(".workbook", response_id=response.id))
+    form = ChooseForm()
+    raw = (form.choice.data or "").strip()
+    if not form.validate_on_submit():
+        flash(_("The form had expired; please choose again."), "error")
+    elif not raw.lstrip("-").isdigit() or len(raw) > 6:
+        flash(_("Choose one of the answers, or keep the saved one."), "error")
+    else:
+        with commit_or_explain():
+            choose(upload, form.question_id.data or "", int(raw))
+    return redirect(url_for(".workbook_preview", response_id=response.id, upload_id=upload_id)
+                    + "#disagreements")
 
 
 @bp.post("/responses/<int:response_id>/workbook/uploads/<int:upload_id>/apply")

@@ -12,6 +12,11 @@ question, each answer a colleague changed after the download as a conflict to se
 every change through ``responses.save_answer`` (the type's normaliser, optimistic
 locking, the audit trail) and one ``response.workbook_upload`` event with the file's name
 and SHA-256. A one-section workbook changes that section only.
+
+The same upload takes a KoboToolbox or ODK submission export of the questionnaire's
+XLSForm (CSV or XLSX, read by ``questionnaires.submissions``): its submissions (one per
+agency) merge question by question, and where they disagree the preview lists every
+answer for the focal point to choose (``choose``) before anything is applied.
 """
 
 from __future__ import annotations
@@ -30,8 +35,9 @@ from sqlalchemy.orm import joinedload
 from exports import DEMO_NOTICE
 from exports.answer_workbook import build_answer_workbook
 from questionnaires import CheckResult, Definition, check_answers, describe, relevance
-from questionnaires.answer_workbook import AnswerWorkbook, StoredAnswer, WorkbookMeta, now_text
-from questionnaires.safe_workbook import WorkbookError
+from questionnaires.answer_workbook import META_SHEET, AnswerWorkbook, StoredAnswer, WorkbookMeta, now_text
+from questionnaires.safe_workbook import WorkbookError, open_workbook
+from questionnaires.submissions import SubmissionExport
 
 from ..access import can_edit_response
 from ..audit import record
@@ -95,38 +101,89 @@ def find_response(iso3: str, round_name: str) -> Response:
 def upload_workbook(user: User, filename: str, data: bytes, *,
                     response: Response | None = None, language: str | None = None
                     ) -> WorkbookUpload:
-    """Read an uploaded workbook and keep what it proposes for the preview.
+    """Read an uploaded file and keep what it proposes for the preview.
 
+    Either an answer workbook downloaded from the survey, or a submission export from
+    KoboToolbox or ODK (CSV or XLSX) of the questionnaire's XLSForm: the file says which.
     ``response`` is the response the page is about (a workbook for another one is
-    refused); without it (the command line) the workbook's own country and round name it.
+    refused); without it (the command line) the answer workbook's own country and round
+    name it -- a submission export names neither, so it needs ``response``.
     """
     if len(data) > MAX_WORKBOOK_UPLOAD:
         raise UploadError(f"the file is larger than the limit of {MAX_WORKBOOK_UPLOAD // 1024:,} KB")
     try:
-        book = AnswerWorkbook.open(data, MAX_WORKBOOK_UPLOAD)
+        if filename.lower().endswith(".csv"):
+            return _upload_submissions(user, filename, data, response,
+                                       SubmissionExport.open(data, filename, MAX_WORKBOOK_UPLOAD))
+        book = open_workbook(data, MAX_WORKBOOK_UPLOAD)
+        if META_SHEET not in book.sheetnames:
+            return _upload_submissions(user, filename, data, response,
+                                       SubmissionExport.from_book(book))
+        book = AnswerWorkbook(book)
     except WorkbookError as exc:
         raise UploadError(str(exc)) from None
     meta = book.meta
     target = response if response is not None else find_response(meta.country, meta.round_name)
     _check_meant_for(meta, target)
-    if not can_edit_response(user, target):
-        raise SurveyError(f"{user.email} may not change the answers of "
-                          f"{target.country.name} ({target.country.iso3})")
-    check_editable(target)
+    _check_may_upload(user, target)
     definition = definition_for(target)
     reading = book.read(definition, language or user.language or "en")
     proposed = {qid: {"value": p.value, "evidence": p.evidence, "version": p.version,
                       "seen": p.seen, "sheet": p.sheet, "row": p.row}
                 for qid, p in reading.answers.items()}
     problems = [[e.sheet, e.row, e.question_id, e.message] for e in reading.errors]
+    return _keep_upload(user, target, filename, data, list(meta.sections), proposed, problems)
+
+
+def _check_may_upload(user: User, target: Response) -> None:
+    if not can_edit_response(user, target):
+        raise SurveyError(f"{user.email} may not change the answers of "
+                          f"{target.country.name} ({target.country.iso3})")
+    check_editable(target)
+
+
+def _upload_submissions(user: User, filename: str, data: bytes, target: Response | None,
+                        export: SubmissionExport) -> WorkbookUpload:
+    """A KoboToolbox or ODK submission export: every submission's answers, merged question
+    by question. Each proposal carries the saved answer's version and fingerprint as they
+    are now (the export knows nothing of them), so a colleague's change before the apply
+    is a conflict like any other; the saved evidence stays (the export has none). Where
+    submissions disagree, every distinct answer is kept for the focal point to choose."""
+    if target is None:
+        raise UploadError("a submission export does not say which country and round it is "
+                          "for: name them (--country ISO3 --round NAME)")
+    _check_may_upload(user, target)
+    definition = definition_for(target)
+    reading = export.read(definition)
+    if not reading.submissions:
+        raise UploadError("the file holds a header but no submission")
+    answers = answers_of(target)
+    proposed: dict[str, Any] = {}
+    for qid, offers in reading.offers.items():
+        current = answers.get(qid)
+        evidence = (current.evidence or None) if current else None
+        entry = {"value": offers[0].value, "evidence": evidence,
+                 "version": current.version if current else 0,
+                 "seen": digest(current.value, evidence) if current else digest(None, None),
+                 "sheet": reading.sheet, "row": offers[0].rows[0]}
+        if len(offers) > 1:
+            entry["offers"] = [{"value": o.value, "rows": list(o.rows), "labels": list(o.labels)}
+                               for o in offers]
+        proposed[qid] = entry
+    problems = [[e.sheet, e.row, e.question_id, e.message] for e in reading.errors]
+    return _keep_upload(user, target, filename, data, [], proposed, problems)
+
+
+def _keep_upload(user: User, target: Response, filename: str, data: bytes, sections: list[str],
+                 proposed: dict[str, Any], problems: list[list[Any]]) -> WorkbookUpload:
     if len(json.dumps([proposed, problems], default=str)) > MAX_PROPOSAL_BYTES:
-        raise UploadError("the workbook holds far more than any questionnaire; it was not read")
+        raise UploadError("the file holds far more than any questionnaire; it was not read")
     now = utcnow()
     _forget_old_uploads(user, target, now)
     upload = WorkbookUpload(
         user_id=user.id, response_id=target.id, filename=_clean_filename(filename),
         sha256=hashlib.sha256(data).hexdigest(), size=len(data),
-        sections=list(meta.sections), proposed=proposed, problems=problems, resolutions={},
+        sections=sections, proposed=proposed, problems=problems, resolutions={},
         created_at=now, expires_at=now + dt.timedelta(hours=PREVIEW_HOURS))
     db.session.add(upload)
     db.session.flush()
@@ -214,6 +271,32 @@ class ConflictItem:
 
 
 @dataclass
+class Offered:
+    """One of the answers the submissions of an export give to a question."""
+
+    value: Any
+    rows: list[int]
+    labels: list[str]
+
+
+@dataclass
+class Disagreement:
+    """Submissions (one per agency) that answer a question differently: the focal point
+    chooses one of them, or keeps the saved answer."""
+
+    question_id: str
+    number: int
+    label: str
+    sheet: str
+    offers: list[Offered]
+    saved: Any
+    choice: int | None  # the chosen offer, KEEP_SAVED, or None while undecided
+
+
+KEEP_SAVED = -1
+
+
+@dataclass
 class Problem:
     sheet: str
     row: int
@@ -243,6 +326,7 @@ class Preview:
     conflicts: list[ConflictItem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[ToConfirm] = field(default_factory=list)
+    disagreements: list[Disagreement] = field(default_factory=list)
     unchanged: int = 0
     kept_theirs: int = 0  # answers a colleague changed that this file left as downloaded
 
@@ -254,6 +338,10 @@ class Preview:
     def to_confirm(self) -> list[ToConfirm]:
         """The warnings applying waits for (those not confirmed for these figures yet)."""
         return [w for w in self.warnings if w.confirmed is None]
+
+    @property
+    def undecided(self) -> list[Disagreement]:
+        return [d for d in self.disagreements if d.choice is None]
 
     @property
     def applied(self) -> bool:
@@ -274,6 +362,16 @@ def preview(upload: WorkbookUpload, language: str | None = None) -> Preview:
         q = definition.question(qid)
         current = answers.get(qid)
         value, evidence = p["value"], p["evidence"]
+        if p.get("offers"):
+            picked = upload.resolutions.get(OFFER_KEY + qid)
+            valid = isinstance(picked, int) and KEEP_SAVED <= picked < len(p["offers"])
+            out.disagreements.append(Disagreement(
+                qid, q.number, q.label.get(language), p["sheet"],
+                [Offered(o["value"], o["rows"], o["labels"]) for o in p["offers"]],
+                current.value if current else None, picked if valid else None))
+            if not valid or picked == KEEP_SAVED:
+                continue
+            value, p = p["offers"][picked]["value"], {**p, "row": p["offers"][picked]["rows"][0]}
         old_value = current.value if current else None
         old_evidence = (current.evidence or None) if current else None
         version = current.version if current else 0
@@ -302,6 +400,7 @@ def preview(upload: WorkbookUpload, language: str | None = None) -> Preview:
     _check_changes(out, {qid: a.value for qid, a in answers.items()}, language)
     out.changes.sort(key=lambda c: c.number)
     out.conflicts.sort(key=lambda c: c.number)
+    out.disagreements.sort(key=lambda d: d.number)
     return out
 
 
@@ -364,6 +463,23 @@ def settle(upload: WorkbookUpload, question_id: str, choice: str) -> None:
     db.session.flush()
 
 
+OFFER_KEY = "offer:"
+
+
+def choose(upload: WorkbookUpload, question_id: str, choice: int) -> None:
+    """For a question the submissions answer differently: keep one of their answers (its
+    index) or the saved answer (:data:`KEEP_SAVED`)."""
+    view = preview(upload)
+    found = [d for d in view.disagreements if d.question_id == question_id]
+    if not found:
+        raise SurveyError(f"the submissions agree on {question_id}; there is nothing to choose")
+    if not KEEP_SAVED <= choice < len(found[0].offers):
+        raise SurveyError(f"choose one of the {len(found[0].offers)} answers to {question_id}, "
+                          "or keep the saved one")
+    upload.resolutions = {**upload.resolutions, OFFER_KEY + question_id: choice}
+    db.session.flush()
+
+
 # -- apply -----------------------------------------------------------------------
 
 @dataclass
@@ -385,6 +501,11 @@ def apply_upload(upload: WorkbookUpload, user: User, *, confirmed: Iterable[str]
         first = view.unsettled[0]
         raise Conflict(f"{len(view.unsettled)} answer(s) were changed by a colleague after the "
                        f"download, starting with {first.question_id}: choose which to keep first")
+    if view.undecided:
+        first = view.undecided[0]
+        raise Conflict(f"{len(view.undecided)} question(s) are answered differently by the "
+                       f"submissions, starting with {first.question_id}: choose which answer "
+                       "to keep first")
     confirmed = set(confirmed)
     unconfirmed = [w for w in view.to_confirm if w.id not in confirmed]
     if unconfirmed:

@@ -59,3 +59,37 @@ def test_upload_preview_settle_and_apply(page, demo, tmp_path):
     assert page.get_by_text("2 answer(s) from edited.xlsx were saved.").is_visible()
     assert answer(tha, number.id).value == 77
     assert answer(tha, text.id).value == "From the workbook"
+
+
+def test_a_kobo_export_whose_agencies_disagree_is_chosen_between_and_applied(page, demo, tmp_path):
+    from exports.xlsform import build_xlsform
+    from tests.kobo_helpers import kobo_columns, kobo_csv
+
+    tha = response_of("THA")
+    definition = definition_for(tha)
+    plain = [q for q in definition.questions if q.relevant is None and not q.computed]
+    number = next(q for q in plain if q.type == "integer" and answer(tha, q.id) is None)
+    choice = next(q for q in plain if q.type == "yes_no_partial")
+    saved = answer(tha, choice.id)
+    first, second = [c for c in ("yes", "partial", "no") if not saved or c != saved.value][:2]
+    columns = kobo_columns(build_xlsform(definition))
+    export = tmp_path / "kobo-THA.csv"
+    export.write_bytes(kobo_csv(columns, [
+        {number.id: "5", choice.id: first, "_submitted_by": "police"},
+        {number.id: "5", choice.id: second, "_submitted_by": "fiu"}]))
+    log_in(page, "focal.tha@example.org", demo["focal.tha@example.org"])
+    page.goto(f"/responses/{tha.id}/workbook")
+    page.get_by_label("KoboToolbox or ODK export").set_input_files(str(export))
+    page.get_by_role("button", name="Upload and preview").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Answered differently by the submissions").is_visible()
+    assert page.get_by_role("button", name="Save 1 change").is_disabled()
+    assert_accessible(page)
+    page.get_by_role("button", name=f"Keep this answer ({choice.id}, 2)").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    page.get_by_role("button", name="Save 2 changes").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("2 answer(s) from kobo-THA.csv were saved.").is_visible()
+    assert answer(tha, number.id).value == 5
+    assert answer(tha, choice.id).value == second

@@ -20,7 +20,7 @@ from questionnaires.xlsform import read_xlsform
 from . import test_libreoffice
 
 EVERY_FEATURE = Path(__file__).parent.parent / "questionnaires" / "data" / "xlsform-every-feature.yaml"
-DEFINITIONS = [*bundled_definition_paths(), EVERY_FEATURE]
+DEFINITIONS = [*bundled_definition_paths(formats=(1, 2)), EVERY_FEATURE]
 
 
 def _xform(data: bytes) -> str:
@@ -174,3 +174,36 @@ def test_libreoffice_opens_the_xlsform_and_its_copy_reads_back_the_same(soffice,
     again = (saved / "form.xlsx").read_bytes()
     assert read_xlsform(again, definition.code).definition == definition
     _xform(again)
+
+
+def test_format_2_types_are_written_as_kobo_and_odk_can_field_them():
+    """Derived values as calculate, composite answers as groups of parts with their own
+    choice lists, exclusive options through count-selected()."""
+    definition = load_definition(bundled_definition_paths(formats=(2,))[0])
+    data = build_xlsform(definition)
+    survey = {row["name"]: row for row in _sheet(data, "survey") if row["name"]}
+    lists: dict[str, list[str]] = {}
+    for row in _sheet(data, "choices"):
+        lists.setdefault(row["list_name"], []).append(row["name"])
+    derived = next(q for q in definition.questions if q.type == "derived")
+    rule = derived.derive
+    row = survey[derived.id]
+    assert row["type"] == "calculate" and row["bali_type"] == "derived"
+    assert row["calculation"].startswith(
+        f"if(${{{rule.numerator}}} != '' and ${{{rule.denominator}}} != '' and "
+        f"${{{rule.denominator}}} > 0, round(")
+    period = next(q for q in definition.questions if q.type == "statistical_year")
+    assert survey[period.id]["type"] == "begin_group"
+    assert survey[f"{period.id}__basis"]["type"] == f"select_one {period.id}__basis"
+    assert lists[f"{period.id}__basis"] == ["calendar", "financial", "judicial", "other"]
+    assert "regex(" in survey[f"{period.id}__start"]["constraint"]
+    rating = next(q for q in definition.questions if q.type == "evaluation_rating")
+    assert survey[f"{rating.id}__rating"]["type"] == f"select_one {rating.id}__rating"
+    assert lists[f"{rating.id}__methodology"] == ["2004", "2013", "2022"]
+    multi = next(q for q in definition.questions if q.type == "multiple_choice"
+                 and any(o.exclusive for o in q.options))
+    alone = next(o.code for o in multi.options if o.exclusive)
+    assert f"(not(selected(., '{alone}')) or count-selected(.) = 1)" in survey[multi.id]["constraint"]
+    xform = _xform(data)
+    assert 'calculate="if( /data/' in xform
+    assert f"/data/{period.section_id}/{period.id}/{period.id}__basis" in xform

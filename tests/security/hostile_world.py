@@ -258,6 +258,7 @@ FIELDS: dict[str, list[tuple[str, str, str]]] = {
     "answering.confirm_carried": [],
     "answering.workbook_settle": [("question_id", "hidden", ""), ("choice", "hidden", "mine")],
     "answering.workbook_apply": [("confirm", "hidden", "")],
+    "answering.workbook_choose": [("question_id", "hidden", ""), ("choice", "hidden", "0")],
     "profile_pages.publishable": [("publishable", "hidden", "1")],
     "accounts.logout": [],
     "accounts.revoke_token": [],
@@ -317,6 +318,8 @@ WRITERS: dict[str, Policy] = {
     "answering.workbook_settle": lambda w, role, a: role == "focal_a"
     and _own_response(w, role, a.get("response_id")),
     "answering.workbook_apply": lambda w, role, a: role == "focal_a"
+    and _own_response(w, role, a.get("response_id")),
+    "answering.workbook_choose": lambda w, role, a: role == "focal_a"
     and _own_response(w, role, a.get("response_id")),
     "review.add_comment": lambda w, role, a: _may_comment(w, role, a.get("response_id")),
     "review.resolve": lambda w, role, a: _may_comment(

@@ -87,11 +87,13 @@ def test_malformed_uploads_get_a_clear_message(client, demo):
         ("not yaml", "bad.yaml"): b"code: [unclosed\n  - x: y",
         ("python tag", "evil.yaml"): b"code: !!python/object/apply:os.system ['true']\n",
         ("not a mapping", "list.yaml"): b"- just\n- a list\n",
-        ("wrong type", "survey.xlsx"): b"PK\x03\x04",
+        ("wrong type", "survey.docx"): b"PK\x03\x04",
+        ("broken xlsx", "survey.xlsx"): b"PK\x03\x04",
         ("empty", "empty.yaml"): b"",
     }
     expected = {"not yaml": "not valid YAML", "python tag": "not valid YAML",
-                "not a mapping": "problem", "wrong type": "is not a .yaml or .yml file",
+                "not a mapping": "problem", "wrong type": "is not a .yaml or .yml or .xlsx file",
+                "broken xlsx": "not a valid .xlsx workbook",
                 "empty": "is empty"}
     for (case, filename), content in cases.items():
         page = _upload(client, content, filename)

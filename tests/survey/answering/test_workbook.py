@@ -210,9 +210,10 @@ def _zip_bomb() -> bytes:
 @pytest.mark.parametrize("content, name, says", [
     (b"PK not really", "a.xlsx", "The file is not a valid .xlsx workbook"),
     (bytes.fromhex("d0cf11e0a1b11ae1") + b"\0" * 600, "old.xlsx", "Excel 97-2003"),
-    (b"a,b\n1,2\n", "answers.csv", "'answers.csv' is not a .xlsx file"),
+    (b"a,b\n1,2\n", "answers.txt", "'answers.txt' is not a .xlsx or .csv file"),
+    (b"a,b\n1,2\n", "answers.csv", "No column names a question"),
     (None, "bomb.xlsx", "zip bomb"),
-], ids=["not a zip", "xls", "csv", "zip bomb"])
+], ids=["not a zip", "xls", "txt", "csv of no question", "zip bomb"])
 def test_hostile_files_are_refused_and_nothing_is_kept(tha, client, content, name, says):
     content = _zip_bomb() if content is None else content
     assert says in refusal(client, tha, content, name)
