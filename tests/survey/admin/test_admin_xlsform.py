@@ -54,6 +54,8 @@ def test_a_changed_xlsform_is_stored_as_the_next_version_used_by_no_round(client
     _admin(client)
     version = _first_version()
     rounds_before = {r.id: r.questionnaire_version_id for r in db.session.scalars(select(Round))}
+    highest = db.session.scalar(select(func.max(QuestionnaireVersion.version))
+                                .where(QuestionnaireVersion.code == version.code))
 
     def relabel(book):
         sheet = book["survey"]
@@ -68,7 +70,7 @@ def test_a_changed_xlsform_is_stored_as_the_next_version_used_by_no_round(client
     assert page.status_code == 302, html.unescape(page.get_data(as_text=True))[-3000:]
     newest = db.session.scalar(select(QuestionnaireVersion).order_by(
         QuestionnaireVersion.version.desc()).where(QuestionnaireVersion.code == version.code))
-    assert newest.version == version.version + 1 and newest.filename == "kobo-form.xlsx"
+    assert newest.version == highest + 1 and newest.filename == "kobo-form.xlsx"
     assert definition_of(newest).question("inst_lead_agency").label.get() == \
         "Which agency led the response?"
     assert {r.id: r.questionnaire_version_id for r in db.session.scalars(select(Round))} == \

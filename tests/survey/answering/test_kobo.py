@@ -23,6 +23,10 @@ from tests.kobo_helpers import kobo_columns, kobo_csv, kobo_xlsx, sheets
 from .test_answering import answer, response_of, user
 from .test_workbook import first, upload
 
+# Built on the answer-workbook tests' fixtures, which use the demo's v1 round (the v2 types are
+# read in tests/questionnaires/test_submissions.py).
+pytestmark = pytest.mark.demo_v1
+
 
 @pytest.fixture
 def tha(demo, client):
