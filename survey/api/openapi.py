@@ -71,7 +71,7 @@ SCORE_DESCRIPTION = "A score from 0 to 100 (null: too few answers to score)"
 
 def schemas() -> dict[str, Any]:
     score = _nullable("number", SCORE_DESCRIPTION, minimum=0, maximum=100)
-    pillar_scores = {"type": ["number", "null"],
+    pillar_scores = {"type": ["number", "null"], "x-key": "<pillar id>",
                      "description": "One score per pillar, keyed by the pillar's id (see "
                                     "'pillars'). Deprecated until API " + REMOVED_IN + ": the "
                                     "same score also under the pillar title's machine name, "
@@ -138,7 +138,7 @@ def schemas() -> dict[str, Any]:
                              "additionalProperties": {"type": "integer"}},
                        "overall": _nullable("number", "The median overall score"),
                        "note": _nullable("string", "Why a median is withheld")},
-                   "additionalProperties": {"type": ["number", "null"],
+                   "additionalProperties": {"type": ["number", "null"], "x-key": "<pillar id>",
                                             "description": "The median of each pillar's score, "
                                                            "keyed by the pillar's id"}},
         "Scores": {"type": "object", "required": ["round", "status_filter", "pillars", "results"],
@@ -337,7 +337,7 @@ def _fields(schema: dict[str, Any]) -> list[dict[str, Any]]:
            for name, field in schema.get("properties", {}).items()]
     extra = schema.get("additionalProperties")
     if isinstance(extra, dict) and extra.get("description"):
-        out.append({"name": "…", "type": _type_of(extra), "required": False,
+        out.append({"name": extra.get("x-key", "…"), "type": _type_of(extra), "required": False,
                     "description": extra["description"], "enum": None, "deprecated": False,
                     "ref": None})
     return out
@@ -365,7 +365,9 @@ def reference_sections(doc: dict[str, Any]) -> dict[str, Any]:
                     if "example" in body:
                         example = json.dumps(body["example"], indent=2, ensure_ascii=False)
             endpoints.append({
-                "method": method.upper(), "path": path, "url": doc["servers"][0]["url"] + path,
+                "method": method.upper(), "path": path,
+                "url": doc["servers"][0]["url"] + path.replace("{round_id}", "1")
+                .replace("{iso3}", "THA"),
                 "anchor": method + "-" + path.strip("/").replace("/", "-").replace("{", "")
                 .replace("}", "").replace(".", "-"),
                 "summary": op.get("summary", ""), "description": op.get("description", ""),
