@@ -21,8 +21,8 @@ def test_reference_page_from_the_tokens_page(browser, live_server, demo):
                                       base_url=live_server, bypass_csp=True)
         page = context.new_page()
         page.set_default_timeout(20_000)
-        elsewhere = []
-        page.on("request", lambda r: elsewhere.append(r.url)
+        elsewhere: list[str] = []
+        page.on("request", lambda r, seen=elsewhere: seen.append(r.url)
                 if not r.url.startswith(live_server) else None)
         log_in(page, "analyst@example.org", demo["analyst@example.org"])
         page.goto("/account/tokens/")
