@@ -195,33 +195,66 @@ def _figure(value: Any) -> float | None:
     return None if value is None or value != value else float(value)
 
 
-def median_rows(scores: pd.DataFrame, value_columns: list[str],
-                rounds: tuple[str, ...]) -> pd.DataFrame:
+@dataclass(frozen=True)
+class MedianGroup:
+    """One regional or sub-regional figure: its members, and per value column the median
+    (None when blank or withheld) and how many members have a value (``counts``)."""
+    round: str
+    group: str
+    members: int
+    medians: dict[str, float | None]
+    counts: dict[str, int]
+    withheld: bool
+
+    @property
+    def regional(self) -> bool:
+        return self.group == REGION
+
+
+def median_groups(scores: pd.DataFrame, value_columns: list[str],
+                  rounds: tuple[str, ...]) -> list[MedianGroup]:
     """Regional and sub-regional medians per round, over the members that have a value.
 
     A median over fewer than 3 members is left blank and the Note says why: over one
     member it is that member's own figure (issue 12 §5, for internal outputs too).
     """
-    rows = []
+    out = []
     for rnd, group, members, figures in regional_groups(
             scores, value_columns, rounds, {"median": median_of, "count": count_of}):
         medians, counts = figures["median"], figures["count"]
-        row: dict[str, Any] = {"Round": rnd, "Group": group, "Members": members}
+        row: dict[str, float | None] = {}
+        reporting: dict[str, int] = {}
         withheld = False
         for col in value_columns:
             median = _figure(medians.get(col))
-            if median is not None and spread_reason(int(_figure(counts.get(col)) or 0)):
+            reporting[col] = int(_figure(counts.get(col)) or 0)
+            if median is not None and spread_reason(reporting[col]):
                 median, withheld = None, True
             row[col] = None if median is None else round(median, 2)
-        row["Note"] = f"medians over {FEWER_MEMBERS} are not given" if withheld else None
-        rows.append(row)
+        out.append(MedianGroup(rnd, group, int(members), row, reporting, withheld))
+    return out
+
+
+def median_rows(scores: pd.DataFrame, value_columns: list[str],
+                rounds: tuple[str, ...]) -> pd.DataFrame:
+    """The medians of ``median_groups`` as a sheet: a row per group, a Note when withheld."""
+    rows = [{"Round": g.round, "Group": g.group, "Members": g.members, **g.medians,
+             "Note": f"medians over {FEWER_MEMBERS} are not given" if g.withheld else None}
+            for g in median_groups(scores, value_columns, rounds)]
     return pd.DataFrame(rows, columns=["Round", "Group", "Members", *value_columns, "Note"])
 
 
-def scores_tables(data: ExportInput) -> list[Table]:
+def score_figures(data: ExportInput) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Scores per member (ID columns, then a column per pillar title and "Overall"), the
+    score columns' titles, and their machine keys (each pillar's id, then "overall")."""
     members = _ordered(data.included_members(), data.meta.rounds)
     scores = score_rows(data, members, data.answers)
-    score_cols = list(scores.columns[len(ID_COLUMNS):])
+    keys = [p.id for p in data.definition.pillars] + ["overall"]
+    return scores, list(scores.columns[len(ID_COLUMNS):]), keys
+
+
+def scores_tables(data: ExportInput) -> list[Table]:
+    scores, score_cols, _keys = score_figures(data)
     medians = median_rows(scores, score_cols, data.meta.rounds)
     medians[score_cols] = medians[score_cols].astype("float64")
     fmt = dict.fromkeys(score_cols, "score")

@@ -296,6 +296,12 @@ def _key_counts(definition: Definition, values: Mapping[str, Any], approved_rows
                 language: str | None, member=None, members=None) -> list[KeyCount]:
     visible = relevance(definition, values, member)
     derived_region = _derived_by_response(definition, approved_rows, members)
+    # The approved members' numbers per question, in one pass (not a scan of every row per
+    # question).
+    region_numbers: dict[str, list] = {}
+    for qid, number in zip(approved_rows["question_id"].tolist(),
+                           approved_rows["value_number"].tolist(), strict=True):
+        region_numbers.setdefault(qid, []).append(number)
     out = []
     for q in definition.questions:
         if not q.key_count or not visible[q.id]:
@@ -308,7 +314,7 @@ def _key_counts(definition: Definition, values: Mapping[str, Any], approved_rows
             region = [v.get(q.id) for v in derived_region.values()]
             region = [v for v in region if isinstance(v, (int, float)) and not isinstance(v, bool)]
         else:
-            region = approved_rows.loc[approved_rows["question_id"] == q.id, "value_number"]
+            region = region_numbers.get(q.id, [])
         out.append(KeyCount(q.id, q.label.get(language), q.unit.get(language) if q.unit else "",
                             None if number is None else float(number),
                             _shown(definition, q.id, value, language), spread(region)))

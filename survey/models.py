@@ -141,7 +141,8 @@ class QuestionnaireVersion(db.Model):
     code: Mapped[str] = mapped_column(String(60))
     version: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(300))
-    definition: Mapped[dict[str, Any]] = mapped_column(JSONValue)
+    # Read only through definition_of (parsed once per content): never with every Round row.
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONValue, deferred=True)
     checksum: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(20), default="bundled")
     filename: Mapped[str | None] = mapped_column(String(255))

@@ -48,7 +48,7 @@ from ..access import (
 from ..accounts.resume import RESUME_FIELD, register_resumable, resume_token
 from ..extensions import db
 from ..i18n import number_locale
-from ..models import Answer, QuestionnaireVersion, Response, ResponseStatus, Role, Round, User
+from ..models import Answer, Response, ResponseStatus, Role, Round, User
 from ..questionnaire_versions import definition_of
 from ..review.services import threads_of
 from ..rules import SurveyError, commit_or_explain, rule_message
@@ -85,13 +85,12 @@ def _register_resumable(state) -> None:
 def load_response(response_id: int, *, edit: bool = False) -> Response:
     """The response with its round, questionnaire and country in one query, access checked.
 
-    The definition itself is left out: it is parsed once per process and found again by
-    its checksum, so the large JSON column is read only the first time.
+    The definition's JSON column is deferred on the model: it is parsed once per process
+    and found again by its checksum, so it is read only the first time.
     """
     response = db.session.scalar(
         select(Response).where(Response.id == response_id)
-        .options(joinedload(Response.round).joinedload(Round.questionnaire)
-                 .defer(QuestionnaireVersion.definition),
+        .options(joinedload(Response.round).joinedload(Round.questionnaire),
                  joinedload(Response.country), joinedload(Response.last_activity_by)))
     return require_response(response, edit=edit)
 

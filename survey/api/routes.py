@@ -12,12 +12,24 @@ import io
 import re
 from typing import Any
 
-from flask import Blueprint, Response, abort, g, jsonify, request, send_file, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    g,
+    jsonify,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from exports import DEMO_NOTICE, XLSX_MIMETYPE, tidy_csv_chunks, tidy_table
-from exports.tables import scores_tables
+from exports.tables import median_groups, score_figures
+from profiles.disclosure import FEWER_MEMBERS
 
 from ..access import can_export_country, can_export_regional, can_see_round, visible_rounds
 from ..accounts.api_tokens import user_for_token
@@ -26,21 +38,20 @@ from ..extensions import csrf, db
 from ..models import Country, Round, User
 from ..rules import SurveyError
 from ..security import json_error
+from .openapi import (
+    API_COLUMNS,
+    DEFAULT_LIMIT,
+    DEPRECATED_FIELDS,
+    DEPRECATED_SINCE_EPOCH,
+    MAX_LIMIT,
+    openapi_document,
+    reference_sections,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
-DEFAULT_LIMIT = 1000
-MAX_LIMIT = 10_000
-# Machine names for the tidy table's columns.
-API_COLUMNS = {
-    "Round": "round", "Country": "country", "ISO3": "iso3", "Sub-region": "subregion",
-    "Pillar": "pillar", "Question id": "question_id", "Question": "question",
-    "Value code": "value_code", "Value label": "value_label", "Numeric value": "value_number",
-    "Evidence": "evidence", "Status": "status", "Last changed": "updated_at",
-    "Demo data": "demo",
-}
-PUBLIC_ENDPOINTS = {"api.openapi"}
+PUBLIC_ENDPOINTS = {"api.openapi", "api.reference"}
 
 
 class ApiError(Exception):
@@ -163,6 +174,7 @@ def rounds():
         "opens_on": r.opens_on.isoformat() if r.opens_on else None,
         "closes_on": r.closes_on.isoformat() if r.closes_on else None,
         "answers_url": url_for("api.answers", round_id=r.id, _external=True),
+        "scores_url": url_for("api.scores", round_id=r.id, _external=True),
     } for r in found]})
 
 
@@ -188,24 +200,70 @@ def answers(round_id: int):
         args = {**request.args.to_dict(), "limit": limit, "offset": offset + limit}
         following = url_for("api.answers", round_id=round_.id, _external=True, **args)
     return jsonify({"round": round_.name, **_demo_fields(round_),
-                    "status_filter": data.meta.status_filter, "total": len(frame),
-                    "limit": limit, "offset": offset, "next": following,
+                    "status_filter": data.meta.status_filter,
+                    "total": len(frame), "limit": limit, "offset": offset, "next": following,
                     "results": _records(page)})
 
 
 @bp.get("/rounds/<int:round_id>/scores")
 def scores(round_id: int):
-    """Pillar and overall scores per member; staff also get regional and sub-regional medians."""
+    """Pillar and overall scores per member, keyed by pillar id; staff also get regional and
+    sub-regional medians, each with its member count and the count behind each median."""
     round_ = _round(round_id)
     user = _user()
     data = _input(round_, user)
-    per_member, medians = scores_tables(data)
-    body: dict[str, Any] = {"round": round_.name, **_demo_fields(round_),
-                            "status_filter": data.meta.status_filter,
-                            "results": _records(per_member.frame, machine_names=True)}
+    frame, titles, keys = score_figures(data)
+    # Until API 1.2 a score is also under its title's machine name (the old key) when that
+    # differs from the pillar id.
+    aliases = {key: old for key, old in zip(keys, map(_machine_name, titles), strict=True)
+               if old != key and old not in keys}
+    results = []
+    for row in _records(frame):
+        entry = {"round": row["Round"], "country": row["Country"], "iso3": row["ISO3"],
+                 "subregion": row["Sub-region"], "status": row["Status"]}
+        entry.update(_scores(row, titles, keys, aliases))
+        entry["sub_region"] = row["Sub-region"]  # deprecated alias of subregion
+        results.append(entry)
+    body: dict[str, Any] = {
+        "round": round_.name, **_demo_fields(round_), "status_filter": data.meta.status_filter,
+        "pillars": [{"key": key, "title": title} for key, title in zip(keys, titles, strict=True)
+                    if key != "overall"],
+        "results": results}
     if can_export_regional(user):
-        body["medians"] = _records(medians.frame, machine_names=True)
-    return jsonify(body)
+        body["medians"] = [{
+            "round": group.round, "group": group.group,
+            "level": "region" if group.regional else "subregion",
+            "subregion": None if group.regional else group.group,
+            "members": group.members,
+            "n": {key: group.counts[title] for key, title in zip(keys, titles, strict=True)},
+            **_scores(group.medians, titles, keys, aliases),
+            "note": f"medians over {FEWER_MEMBERS} are not given" if group.withheld else None,
+        } for group in median_groups(frame, titles, data.meta.rounds)]
+    body["deprecated_fields"] = {"sub_region": DEPRECATED_FIELDS["sub_region"],
+                                 **{old: key for key, old in aliases.items()}}
+    response = jsonify(body)
+    _mark_deprecated(response)
+    return response
+
+
+def _scores(row: dict[str, Any], titles: list[str], keys: list[str],
+            aliases: dict[str, str]) -> dict[str, float | None]:
+    """The score columns of a row under their keys (and deprecated title aliases)."""
+    out: dict[str, float | None] = {}
+    for key, title in zip(keys, titles, strict=True):
+        value = row.get(title)
+        value = None if value is None or value != value else float(value)
+        out[key] = value
+        if key in aliases:
+            out[aliases[key]] = value
+    return out
+
+
+def _mark_deprecated(response: Response) -> None:
+    """RFC 9745/8594 headers: this answer carries deprecated fields; the reference says which."""
+    response.headers["Deprecation"] = f"@{DEPRECATED_SINCE_EPOCH}"
+    response.headers["Link"] = (f'<{url_for("api.reference", _external=True)}#deprecated-fields>; '
+                                'rel="deprecation"; type="text/html"')
 
 
 @bp.get("/rounds/<int:round_id>/workbook")
@@ -247,84 +305,16 @@ def country_workbook(round_id: int, iso3: str):
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_document(url_for("api.rounds", _external=True).rsplit("/rounds", 1)[0]))
+    return jsonify(openapi_document(_server()))
 
 
-def openapi_document(server: str) -> dict[str, Any]:
-    """The OpenAPI 3.1 description of this API."""
-    round_id = {"name": "round_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-    status = {"name": "status", "in": "query", "schema": {
-        "type": "string", "enum": ["approved", "submitted", "all"], "default": "approved"},
-        "description": "approved: reviewed only; submitted: submitted and approved; "
-                       "all: every response, including unreviewed drafts"}
-    subregion = {"name": "subregion", "in": "query", "schema": {"type": "string"}}
-    country = {"name": "country", "in": "query", "schema": {"type": "string", "pattern": "^[A-Za-z]{3}$"},
-               "description": "ISO3 code; a focal point's token always reads its own country"}
-    errors = {
-        "401": {"description": "No token, or an unknown or revoked token"},
-        "403": {"description": "The token's owner may not read this"},
-        "404": {"description": "No such round or country"},
-    }
-    answer_schema = {"type": "object", "properties": {
-        name: {"type": ["number", "null"]} if name == "value_number" else
-        {"type": "boolean"} if name == "demo" else {"type": ["string", "null"]}
-        for name in API_COLUMNS.values()}}
-    xlsx = {"content": {XLSX_MIMETYPE: {"schema": {"type": "string", "format": "binary"}}}}
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "Bali Process capability survey API", "version": "1.0.0",
-                 "description": "Read-only access to survey rounds, tidy answers, scores and "
-                                "workbooks. Send a personal token (created on /account/tokens) "
-                                "as 'Authorization: Bearer <token>'. CSV text cells that could "
-                                "be read as spreadsheet formulas start with an apostrophe."},
-        "servers": [{"url": server}],
-        "security": [{"bearerToken": []}],
-        "components": {"securitySchemes": {"bearerToken": {"type": "http", "scheme": "bearer"}},
-                       "schemas": {"Answer": answer_schema}},
-        "paths": {
-            "/rounds": {"get": {"summary": "Survey rounds", "responses": {
-                "200": {"description": "Every round"}, **errors}}},
-            "/rounds/{round_id}/answers": {"get": {
-                "summary": "Tidy answers, one row per answer",
-                "parameters": [round_id, status, subregion, country,
-                               {"name": "format", "in": "query",
-                                "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"}},
-                               {"name": "limit", "in": "query",
-                                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
-                                           "default": DEFAULT_LIMIT}},
-                               {"name": "offset", "in": "query",
-                                "schema": {"type": "integer", "minimum": 0, "default": 0}},
-                               {"name": "bom", "in": "query", "schema": {"type": "boolean"}}],
-                "responses": {"200": {"description": "A page of answers (JSON, with 'next') or "
-                                                     "the whole table as streamed CSV",
-                                      "content": {"application/json": {"schema": {
-                                          "type": "object", "properties": {
-                                              "demo": {"type": "boolean", "description":
-                                                       "The round holds demonstration data, "
-                                                       "not the answers of any member"},
-                                              "notice": {"type": ["string", "null"]},
-                                              "total": {"type": "integer"},
-                                              "next": {"type": ["string", "null"]},
-                                              "results": {"type": "array", "items": {
-                                                  "$ref": "#/components/schemas/Answer"}}}}},
-                                          "text/csv": {"schema": {"type": "string"}}}},
-                              "400": {"description": "A bad parameter"}, **errors}}},
-            "/rounds/{round_id}/scores": {"get": {
-                "summary": "Pillar and overall scores (0-100) per member, with medians for staff",
-                "parameters": [round_id, status, subregion, country],
-                "responses": {"200": {"description": "Scores"}, **errors}}},
-            "/rounds/{round_id}/workbook": {"get": {
-                "summary": "The regional workbook (analysts, reviewers, administrators)",
-                "parameters": [round_id, status, subregion,
-                               {"name": "format", "in": "query", "schema": {
-                                   "type": "string", "enum": ["xlsx", "zip", "csv", "csv-bom"]}}],
-                "responses": {"200": {"description": "The file", **xlsx}, **errors}}},
-            "/rounds/{round_id}/countries/{iso3}/workbook": {"get": {
-                "summary": "One country's workbook: answers with evidence, scores, codebook",
-                "parameters": [round_id, {"name": "iso3", "in": "path", "required": True,
-                                          "schema": {"type": "string"}}],
-                "responses": {"200": {"description": "The file", **xlsx}, **errors}}},
-            "/openapi.json": {"get": {"summary": "This description", "security": [],
-                                      "responses": {"200": {"description": "OpenAPI document"}}}},
-        },
-    }
+@bp.get("/reference")
+def reference():
+    """The API described for people: the OpenAPI document rendered by our own template."""
+    doc = openapi_document(_server())
+    return render_template("api/reference.html", doc=doc, sections=reference_sections(doc),
+                           tokens_url=url_for("accounts.tokens"))
+
+
+def _server() -> str:
+    return url_for("api.rounds", _external=True).rsplit("/rounds", 1)[0]

@@ -21,3 +21,17 @@ class ExportForm(FlaskForm):
                         choices=[SelectChoice(key, label)
                                   for key, (label, _m, _e) in FORMATS.items()])
     submit = SubmitField(_l("Prepare the download"))
+
+
+# What an export job was asked for, in short words (the job page, the list of recent exports).
+JOB_STATUS_NAMES = {
+    "approved": _l("Approved responses"),
+    "submitted": _l("Submitted and approved responses"),
+    "all": _l("All responses, including drafts"),
+}
+JOB_FORMAT_NAMES = {
+    "xlsx": _l("Excel workbook"),
+    "csv": _l("Tidy data (CSV)"),
+    "csv-bom": _l("Tidy data (CSV for Excel)"),
+    "zip": _l("One CSV file per sheet (zip)"),
+}

@@ -35,7 +35,7 @@ from ..extensions import db
 from ..jobs import enqueue
 from ..models import Country, ExportJob, Response, Round
 from ..rules import commit_or_explain
-from .forms import ExportForm
+from .forms import JOB_FORMAT_NAMES, JOB_STATUS_NAMES, ExportForm
 from .services import FORMATS, build_export, settle_lost_job, start_job, subregions
 
 bp = Blueprint("downloads", __name__, url_prefix="/exports")
@@ -99,7 +99,8 @@ def index():
     status = 200 if form is None or not form.errors else 400
     round_names = {r.id: r.name for r in rounds}
     return render_template("downloads/index.html", form=form, rounds=rounds, jobs=jobs,
-                           round_names=round_names,
+                           round_names=round_names, status_names=JOB_STATUS_NAMES,
+                           format_names=JOB_FORMAT_NAMES,
                            countries=_country_links(rounds), regional=regional), status
 
 
@@ -118,7 +119,8 @@ def job(job_id: int):
     found = _job_or_404(job_id)
     round_ref = found.params.get("round")
     round_ = db.session.get(Round, round_ref) if isinstance(round_ref, int) else None
-    return render_template("downloads/job.html", job=found, params=found.params, round=round_)
+    return render_template("downloads/job.html", job=found, params=found.params, round=round_,
+                           status_names=JOB_STATUS_NAMES, format_names=JOB_FORMAT_NAMES)
 
 
 @bp.get("/jobs/<int:job_id>/status")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -9,10 +10,11 @@ from sqlalchemy import func, select
 
 from survey.cli import cli
 from survey.extensions import db
-from survey.models import AuditEvent, ExportJob
+from survey.models import AuditEvent, ExportJob, User
 from tests.conftest import login_as
 from tests.exports.helpers import load, table
 from tests.exports.world import NAMES, build_world
+from tests.survey.answering.test_answering_queries import counted_queries
 
 
 @pytest.fixture
@@ -246,3 +248,16 @@ def test_a_workbook_speaks_the_language_of_the_person_who_asks(seeded, make_user
     db.session.commit()
     assert codebook_label(french) == "Quel ministère a coordonné la réponse ?"
     assert codebook_label(english) == raw["sections"][0]["questions"][0]["label"]["en"]
+
+
+def test_pages_listing_rounds_never_read_questionnaire_definitions(client, demo):
+    """Issue 15 §7: /exports/ took ~0.9 s because every round row dragged its questionnaire's
+    whole definition JSON along (joined, decoded per row). The column is deferred: pages
+    that list rounds, responses or audit events never select it."""
+    admin = db.session.scalar(select(User).where(User.email == "admin@example.org"))
+    login_as(client, admin)
+    for url in ("/exports/", "/admin/audit", "/admin/rounds", "/"):
+        with counted_queries() as statements:
+            assert client.get(url).status_code == 200
+        assert not [s for s in statements
+                    if re.search(r"questionnaire_versions(_\d+)?\.definition", s)], url
