@@ -113,7 +113,7 @@ def test_the_checker_notices_an_undescribed_or_mistyped_field(doc):
     answer = {"$ref": "#/components/schemas/Answer"}
     good = dict.fromkeys(["round", "country", "iso3", "subregion", "pillar", "question_id",
                           "question", "value_code", "value_label", "evidence", "status",
-                          "updated_at"], "x") | {"value_number": 1.5}
+                          "updated_at"], "x") | {"value_number": 1.5, "demo": False}
     check(doc, answer, good)
     with pytest.raises(AssertionError, match="sub_region"):
         check(doc, answer, good | {"sub_region": "x"})
