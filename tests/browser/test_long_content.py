@@ -5,6 +5,10 @@ and on a 390 px phone (issue 15)."""
 
 from __future__ import annotations
 
+import io
+import re
+import unicodedata
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select
@@ -111,6 +115,9 @@ def test_long_words_and_urls_wrap_on_every_page(page, demo):
     focal_pages += [f"/responses/{rid}/sections/{s.id}" for s in definition.sections]
     for path in focal_pages:
         problems += _too_wide(page, path)
+    page.goto(f"/responses/{rid}/summary")                # the page that prints the response
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
     page.get_by_role("button", name="Log out").click()
 
     log_in(page, "reviewer@example.org", demo["reviewer@example.org"])
@@ -124,5 +131,73 @@ def test_long_words_and_urls_wrap_on_every_page(page, demo):
     page.set_viewport_size({"width": 390, "height": 900})
     page.goto(f"/responses/{rid}/review")
     assert WORD in page.locator("main").inner_text()
-    results = Axe().run(page)
-    assert results.violations_count == 0, results.generate_report()
+    for path in (f"/responses/{rid}/review", f"/rounds/{round_id}/profiles/THA"):
+        page.goto(path)
+        results = Axe().run(page)
+        assert results.violations_count == 0, f"{path}: {results.generate_report()}"
+
+
+MARGIN_TEXT = re.compile(r"Page \d+ of \d+|Bali Process WG-TIP · Following the Money capability survey"
+                         r"|INTERNAL · not for publication")
+
+
+def _printed(page, path: str) -> list[str]:
+    """``path`` printed to PDF by Chromium as a person would (A4): the text of each page."""
+    from pypdf import PdfReader
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(path)
+    page.emulate_media(media="print")
+    pdf = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True, print_background=True)))
+    page.emulate_media(media="screen")
+    for sheet in pdf.pages:
+        width, height = float(sheet.mediabox.width), float(sheet.mediabox.height)
+        assert abs(width - 595.3) < 2 and abs(height - 841.9) < 2          # A4 portrait
+    # Text as read: ligatures ("ﬁ") back to letters.
+    return [unicodedata.normalize("NFKC", sheet.extract_text()) for sheet in pdf.pages]
+
+
+def _whole(texts: list[str]) -> str:
+    """The printed body as one string: margins taken out, lines and spaces joined up."""
+    return re.sub(r"\s+", "", MARGIN_TEXT.sub("", "".join(texts)))
+
+
+def test_printed_profile_and_whole_response_keep_every_character(page, demo):
+    response, _text_questions = _fill_every_free_text("THA")
+    rid, round_id = response.id, response.round_id
+
+    log_in(page, "reviewer@example.org", demo["reviewer@example.org"])
+    texts = _printed(page, f"/rounds/{round_id}/profiles/THA")
+    first, pages = texts[0], len(texts)
+    assert "Thailand: country profile" in first and "2026 capability survey" in first
+    assert "Printed on" in first and "internal: for the working group" in first.lower()
+    for number, text in enumerate(texts, start=1):      # every page: its number and marking
+        assert f"Page {number} of {pages}" in text and "INTERNAL · not for publication" in text
+    assert "Printorsaveas" not in _whole(texts)          # the page's buttons are not printed
+    assert URL in _whole(texts)                          # a link is printed whole
+    # Nothing runs off the paper: laid out for print at the width of A4 inside its margins
+    # (182 mm, 688 px), no element of the profile is wider than the page.
+    page.set_viewport_size({"width": 688, "height": 900})
+    page.emulate_media(media="print")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 688
+    page.emulate_media(media="screen")
+    page.get_by_role("button", name="Log out").click()
+
+    # The focal point prints the whole response for national clearance.
+    log_in(page, "focal.tha@example.org", demo["focal.tha@example.org"])
+    page.goto(f"/responses/{rid}/summary")
+    assert page.get_by_role("button", name="Print the whole response or save it as PDF").is_visible()
+    texts = _printed(page, f"/responses/{rid}/summary")
+    assert "Thailand: whole response for national clearance" in texts[0]
+    assert "Submittheresponse" not in _whole(texts)
+    whole = _whole(texts)
+    definition = definition_for(response)
+    for section in definition.sections:                  # every section, with the notes
+        assert re.sub(r"\s+", "", section.title.get("en")) in whole
+    assert whole.count(WORD) >= len(_text_questions)
+    page.get_by_role("button", name="Log out").click()
+
+    # Another country's focal point cannot open it.
+    other = db.session.scalar(select(User).where(User.email == "focal.fji@example.org"))
+    log_in(page, other.email, demo[other.email])
+    assert page.goto(f"/responses/{rid}/summary").status in (403, 404)
