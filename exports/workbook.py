@@ -61,6 +61,8 @@ from .tables import (
 # Excel tables, and beyond 350,000 cells the workbook is streamed, its peak flat.
 STREAM_FROM_CELLS = 350_000
 ROWS_PER_SLICE = 10_000
+# A table of up to this many rows under a sheet's main table prints under its headings.
+SHORT_TABLE_ROWS = 25
 WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,   # belt and braces: we never call write() on text anyway
     "strings_to_numbers": False,
@@ -138,12 +140,28 @@ class Book:
     used: set[str] = field(default_factory=set)
     _filtered: set[str] = field(default_factory=set)
     notice: str | None = None  # printed in every sheet's page header (demonstration data)
+    title: str = ""
+    _repeating: set[str] = field(default_factory=set)
 
     def add_sheet(self, name: str) -> Worksheet:
         ws = self.workbook.add_worksheet(sheet_name(name, self.used))
-        if self.notice:
-            ws.set_header("&C&B" + self.notice.replace("&", "&&"))
+        page_setup(ws, self.title, self.notice)
         return ws
+
+    def repeat_on_every_page(self, ws: Worksheet, first_row: int, header_row: int,
+                             rows: int) -> None:
+        """Print a sheet's main table's heading rows at the top of every page.
+
+        The main table starts at the top of its sheet. A short table under it (medians,
+        totals) shares its last page; a long one would print under headings not its own,
+        so then no heading repeats.
+        """
+        name = ws.get_name()
+        if first_row == 0 and name not in self._repeating:
+            self._repeating.add(name)
+            ws.repeat_rows(first_row, header_row)
+        elif name in self._repeating and rows > SHORT_TABLE_ROWS:
+            ws.repeat_row_range = ""
 
     def claim_filter(self, ws: Worksheet) -> bool:
         """A streamed sheet's one autofilter, for its first table."""
@@ -151,6 +169,29 @@ class Book:
             return False
         self._filtered.add(ws.get_name())
         return True
+
+
+def header_footer_text(text: str, limit: int = 120) -> str:
+    """Plain text for a printed header or footer: "&" starts a code there, so it is doubled;
+    Excel refuses a header over 255 characters, so a long title is shortened."""
+    text = " ".join(str(text).split())
+    if len(text) > limit:
+        text = text[:limit - 1] + "…"
+    return text.replace("&", "&&")
+
+
+def page_setup(ws: Worksheet, title: str, notice: str | None = None) -> None:
+    """How a sheet prints: A4 landscape, every column on one page's width (pages run down,
+    never across), the workbook's title and the sheet's name at the top (with ``notice``, such
+    as the demonstration-data warning, in the middle), page x of y below."""
+    ws.set_paper(9)                      # A4
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)                # one page wide, as many pages tall as it takes
+    ws.set_margins(left=0.4, right=0.4, top=0.75, bottom=0.7)
+    middle = f"&C&\"-,Bold\"{header_footer_text(notice)}" if notice else ""
+    ws.set_header(f"&L&\"-,Bold\"{header_footer_text(title)}{middle}&R&A", {"margin": 0.3})
+    ws.set_footer("&L" + header_footer_text("Bali Process WG-TIP · Following the Money capability survey")
+                  + "&RPage &P of &N", {"margin": 0.3})
 
 
 def sheet_name(name: str, used: set[str]) -> str:
@@ -279,6 +320,7 @@ def write_table(book: Book, ws: Worksheet, table: Table, first_row: int = 0,
                 write_text(book, ws, row, col, qid, fmts.question_id)
         row += 1
     header_row = row
+    book.repeat_on_every_page(ws, first_row, header_row, len(frame))
     columns = list(frame.columns)
     n = len(frame)
     if any(len(str(c)) > 18 for c in columns):
@@ -415,10 +457,12 @@ def _properties(data: ExportInput, title: str) -> dict[str, Any]:
 
 
 def write_workbook(write: Callable[[Book], None], *, largest_sheet_cells: int,
-                   properties: dict[str, Any] | None = None, notice: str | None = None) -> bytes:
+                   properties: dict[str, Any] | None = None, title: str | None = None,
+                   notice: str | None = None) -> bytes:
     """Open a workbook in the mode its size calls for, let ``write`` fill it, return the file.
 
-    ``largest_sheet_cells`` (see :func:`cells_of`) decides whether it is streamed.
+    ``largest_sheet_cells`` (see :func:`cells_of`) decides whether it is streamed; ``title``
+    (by default the properties' title) heads every printed page.
     """
     streamed = largest_sheet_cells > STREAM_FROM_CELLS
     output = io.BytesIO()
@@ -429,7 +473,8 @@ def write_workbook(write: Callable[[Book], None], *, largest_sheet_cells: int,
     if properties:
         workbook.set_properties(properties)
     with cycle_collector_paused():
-        write(Book(workbook, Formats(workbook), streamed, notice=notice))
+        write(Book(workbook, Formats(workbook), streamed, notice=notice,
+                   title=title or (properties or {}).get("title") or ""))
         workbook.close()
     return output.getvalue()
 
@@ -476,7 +521,7 @@ def build_table_workbook(sheet: str, tables: Sequence[Table], *, title: str | No
             row = write_table(book, ws, table, row, freeze_columns=freeze_columns)
 
     return write_workbook(write, largest_sheet_cells=cells_of(tables), properties=properties,
-                          notice=notice)
+                          title=title or sheet, notice=notice)
 
 
 def regional_title(data: ExportInput) -> str:

@@ -1192,6 +1192,10 @@ class _TextBase(QuestionType):
     def limit(self, question: Question) -> int:
         return question.max_length or self.default_max
 
+    def notes(self, question, language=None):
+        # The limit, stated on the page: a longer text is refused with its length, never cut.
+        return [Note(N_("Up to %(n)s characters."), {"n": f"{self.limit(question):,}"})]
+
     def _workbook_main(self, question):
         return [WorkbookCell("", None, "text", max_length=self.limit(question), number_format="@")]
 
@@ -1216,7 +1220,8 @@ class ShortText(_TextBase):
     xlsform_origin = ("text", None)
 
     def _main_field(self, question, label, language):
-        return fields.StringField(label, render_kw={"maxlength": self.limit(question)})
+        # No maxlength: a browser would cut a longer paste silently (the limit is stated).
+        return fields.StringField(label, render_kw={"data-max-chars": self.limit(question)})
 
 
 @register

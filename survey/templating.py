@@ -44,6 +44,11 @@ def register_template_helpers(app: Flask) -> None:
         parts = [p.strip() for p in str(text).split("\n\n") if p.strip()]
         return Markup("".join(f"<p>{escape(p)}</p>" for p in parts))  # noqa: S704 - parts escaped
 
+    from .review.services import MAX_COMMENT  # here: the review package imports the app's parts
+
+    # The limit of a comment or a return reason, stated beside every box that takes one.
+    app.jinja_env.globals["MAX_COMMENT"] = MAX_COMMENT
+
     @app.template_global("shows_demo_data")
     @pass_context
     def shows_demo_data(context) -> bool:

@@ -29,7 +29,7 @@ from ..models import Answer, Response, ResponseStatus, ReviewComment, Role, Roun
 from ..paging import paginate
 from ..questionnaire_versions import definition_of
 from ..request_guard import record_id
-from ..rules import NotFound, RuleOutcome, commit_or_explain
+from ..rules import NotFound, RuleOutcome, SurveyError, commit_or_explain
 from ..security import safe_next_url
 from . import guidance
 from . import services as review_service
@@ -78,7 +78,12 @@ def _response(response_id: int) -> Response:
 @bp.get("/responses/<int:response_id>/review")
 @roles_required(*STAFF)
 def show(response_id: int):
-    response = _response(response_id)
+    return _review_page(_response(response_id))
+
+
+def _review_page(response: Response, *, reason_text: str = "", reason_error: str | None = None,
+                 status: int = 200):
+    """The review page; a refused return or reopen shows it again with the reason kept."""
     definition = definition_of(response.round.questionnaire)
     answers = answers_of(response)
     previous_round = response.round.previous_round
@@ -102,7 +107,19 @@ def show(response_id: int):
         open_thread_count=len(guidance.open_threads(response)),
         previous=previous, previous_definition=previous_definition, previous_round=previous_round,
         threads=review_service.threads_of(response), history=review_service.status_history(response),
-        can_review=can_review(current_user), can_comment=can_comment(current_user, response))
+        can_review=can_review(current_user), can_comment=can_comment(current_user, response),
+        reason_text=reason_text, reason_error=reason_error), status
+
+
+def _reason_too_long(response: Response, reason: str):
+    """An over-long reason: refused before anything is asked or changed, and kept."""
+    try:
+        review_service.check_reason_length(reason.strip())
+    except SurveyError as exc:
+        return _review_page(response, reason_text=reason, status=422,
+                            reason_error=_("Not sent: %(why)s. What you wrote is kept below.",
+                                           why=str(exc)))
+    return None
 
 
 def _decide(response_id: int, action) -> HttpResponse:
@@ -124,6 +141,9 @@ def _decide(response_id: int, action) -> HttpResponse:
 def return_(response_id: int):
     reason = request.form.get("reason", "")
     response = _response(response_id)
+    refused = _reason_too_long(response, reason)
+    if refused is not None:
+        return refused
     if response.status is ResponseStatus.SUBMITTED and reason.strip() and not confirmed():
         return _confirm_return(response, reason.strip())
     return _decide(response_id,
@@ -197,6 +217,9 @@ def _confirm_return(response: Response, reason: str):
 @roles_required(Role.REVIEWER, Role.ADMIN)
 def reopen(response_id: int):
     reason = request.form.get("reason", "")
+    refused = _reason_too_long(_response(response_id), reason)
+    if refused is not None:
+        return refused
     return _decide(response_id,
                    lambda r: review_service.reopen_response(r, current_user, reason))
 

@@ -274,7 +274,8 @@ def add_comment(response: Response, user: User, body: str, *, question_id: str |
     if not body:
         raise SurveyError("write a comment before sending it")
     if len(body) > MAX_COMMENT:
-        raise SurveyError(f"a comment can be at most {MAX_COMMENT} characters")
+        raise SurveyError(f"a comment can be at most {MAX_COMMENT} characters: shorten it by "
+                          f"{len(body) - MAX_COMMENT:,} (it has {len(body):,})")
     parent = None
     if parent_id is not None:
         parent = db.session.get(ReviewComment, parent_id)
@@ -338,6 +339,7 @@ def mark_read(user: User, notification_id: int | None = None) -> int:
 def return_response(response: Response, user: User, reason: str) -> StatusChange | None:
     """Send a submission back to the country with a comment; its focal points are told."""
     reason = (reason or "").strip()
+    check_reason_length(reason)
     change = transition(response, ResponseStatus.RETURNED, user, reason)
     if change is not None:
         db.session.add(ReviewComment(response_id=response.id, author_id=user.id, body=reason))
@@ -352,6 +354,13 @@ def approve_response(response: Response, user: User) -> StatusChange | None:
     return change
 
 
+def check_reason_length(reason: str) -> None:
+    """A return or reopen reason becomes a comment: it has a comment's limit."""
+    if len(reason) > MAX_COMMENT:
+        raise SurveyError(f"a reason can be at most {MAX_COMMENT:,} characters: shorten it by "
+                          f"{len(reason) - MAX_COMMENT:,} (it has {len(reason):,})")
+
+
 def reopen_response(response: Response, user: User, reason: str) -> StatusChange | None:
     """An approved response goes back to the country (approved → returned), with a reason."""
     if response.status is not ResponseStatus.APPROVED:
@@ -359,6 +368,7 @@ def reopen_response(response: Response, user: User, reason: str) -> StatusChange
     reason = (reason or "").strip()
     if not reason:
         raise SurveyError("give a reason when reopening an approved response")
+    check_reason_length(reason)
     change = transition(response, ResponseStatus.RETURNED, user, f"Reopened: {reason}")
     response.publishable = False  # the profile may change; the country decides again
     db.session.add(ReviewComment(response_id=response.id, author_id=user.id,

@@ -59,3 +59,21 @@ def test_background_save_refuses_too_long_a_note_in_words(client, demo):
                               "coop_mla_sent__evidence": "n" * (EVIDENCE_MAX + 1)})
     assert reply.status_code == 422
     assert "1 more than the 5,000 it can hold" in reply.get_json()["error"]
+
+
+def test_a_short_text_states_its_limit_and_a_longer_one_is_refused_and_kept(client, demo):
+    # Issue 15: no maxlength on a short text either (a paste would be cut silently).
+    login_as(client, user("focal.tha@example.org"))
+    tha = response_of("THA")
+    page = client.get(section_url(tha, "institutions")).get_data(as_text=True)
+    field = re.search(r'<input[^>]*name="inst_lead_agency"[^>]*>', page).group(0)
+    assert "maxlength" not in field and 'data-max-chars="300"' in field
+    assert "Up to 300 characters." in page
+    pasted = "Financial Intelligence Unit https://example.org/" + "u" * 280
+    reply = client.post(section_url(tha, "institutions"),
+                        data={"inst_lead_agency": pasted, "inst_lead_agency__version": "0",
+                              "inst_lead_agency__evidence": ""})
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 422
+    assert f"Shorten this answer to 300 characters (it has {len(pasted):,})." in html
+    assert pasted in html                                 # kept on the page to shorten
