@@ -55,6 +55,8 @@ class ExportMeta:
     country: str | None = None
     previous_round: str | None = None
     language: str | None = None
+    # Every language the codebook lists (questions and options), besides ``language``.
+    languages: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.status_filter not in STATUS_FILTERS:

@@ -6,8 +6,8 @@ import re
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask import Response as HttpResponse
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..access import (
@@ -93,7 +93,8 @@ def show(response_id: int):
         open_thread_count=len(guidance.open_threads(response)),
         previous=previous, previous_definition=previous_definition, previous_round=previous_round,
         threads=review_service.threads_of(response), history=review_service.status_history(response),
-        can_review=can_review(current_user), can_comment=can_comment(current_user, response))
+        can_review=can_review(current_user), can_comment=can_comment(current_user, response),
+        lang=str(get_locale() or "en"))
 
 
 def _decide(response_id: int, action) -> HttpResponse:
