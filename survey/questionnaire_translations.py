@@ -165,8 +165,9 @@ def read_file(data: bytes, filename: str) -> tuple[dict[str, str], list[Row]]:
         if lowered.endswith(".xlsx"):
             return read_workbook_rows(data)
     except (WorkbookError, TranslationFileError) as exc:
-        raise SurveyError(f"{filename}: {exc}") from None
-    raise SurveyError(f"{filename}: a translation file is a workbook (.xlsx) or a PO file (.po)")
+        raise SurveyError(f"the file {filename}: {exc}") from None
+    raise SurveyError(f"the file {filename} is not a translation file: choose a workbook (.xlsx) "
+                      "or a PO file (.po)")
 
 
 def _same_language(meta: dict[str, str], language: str | None, filename: str) -> str:
@@ -176,7 +177,8 @@ def _same_language(meta: dict[str, str], language: str | None, filename: str) ->
         known = {c.lower(): c for c in languages()}
         named = known.get(named.lower(), known.get(named.split("_")[0].lower(), named))
     if language and named and named != language:
-        raise SurveyError(f"{filename} is a translation into '{named[:20]}', not '{language}'")
+        raise SurveyError(f"the file {filename} is a translation into '{named[:20]}', "
+                          f"not '{language}'")
     return check_language(language or named or "")
 
 
@@ -188,11 +190,11 @@ def stage_upload(version: QuestionnaireVersion, data: bytes, filename: str, user
                           f"{MAX_TRANSLATION_UPLOAD // 1024:,} KB")
     meta, rows = read_file(data, filename)
     if meta.get("questionnaire") and meta["questionnaire"] != version.key:
-        raise SurveyError(f"{filename} is a translation of {meta['questionnaire'][:40]}, "
-                          f"not of {version.key}")
+        raise SurveyError(f"the file {filename} is a translation of "
+                          f"{meta['questionnaire'][:40]}, not of {version.key}")
     language = _same_language(meta, language, filename)
     if not rows:
-        raise SurveyError(f"{filename} holds no texts to translate")
+        raise SurveyError(f"the file {filename} holds no texts to translate")
     now = utcnow()
     db.session.execute(delete(TranslationUpload).where(TranslationUpload.expires_at < now))
     pending = db.session.scalar(select(func.count(TranslationUpload.id)).where(
@@ -285,8 +287,8 @@ def import_file(version: QuestionnaireVersion, data: bytes, filename: str,
     """Read and apply a file in one go (the command line): (language, comparison, applied)."""
     meta, rows = read_file(data, filename)
     if meta.get("questionnaire") and meta["questionnaire"] != version.key:
-        raise SurveyError(f"{filename} is a translation of {meta['questionnaire'][:40]}, "
-                          f"not of {version.key}")
+        raise SurveyError(f"the file {filename} is a translation of "
+                          f"{meta['questionnaire'][:40]}, not of {version.key}")
     language = _same_language(meta, language, filename)
     comparison = preview(version, language, rows)
     if comparison.refused:

@@ -87,8 +87,8 @@ class TranslationDownloadForm(FlaskForm):
         csrf = False
 
     language = SelectField(_l("Language"))
-    kind = SelectField(_l("File"), choices=[("xlsx", _l("Workbook (.xlsx)")),
-                                            ("po", _l("PO file (.po)"))])
+    kind = SelectField(_l("File"), choices=[SelectChoice("xlsx", _l("Workbook (.xlsx)")),
+                                            SelectChoice("po", _l("PO file (.po)"))])
     submit = SubmitField(_l("Download"))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from questionnaires.translations import text_entries
 
@@ -33,7 +34,7 @@ from .routes import admin_only, bp
 
 
 def _forms(upload: TranslationUploadForm | None = None):
-    choices = list(languages().items())
+    choices = [SelectChoice(code, name) for code, name in languages().items()]
     download = TranslationDownloadForm(request.args if request.method == "GET" else None)
     download.language.choices = choices
     upload = upload or TranslationUploadForm()
