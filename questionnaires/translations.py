@@ -39,6 +39,7 @@ KEY_SEPARATOR = "|"
 _PLACEHOLDER = re.compile(r"\{[A-Za-z0-9_]*(?:![rsa])?(?::[^{}]*)?\}|%\([A-Za-z0-9_]+\)[#0 +-]?\d*"
                           r"(?:\.\d+)?[sdifrxXeEgGc]|%[#0 +-]?\d*(?:\.\d+)?[sdifrxXeEgGc]")
 MAX_TEXT = 20_000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _VERSION_KEY = re.compile(r"[A-Za-z0-9_.-]+:[0-9]+")
 
 
@@ -281,6 +282,10 @@ def compare(definition: Definition, language: str, rows: Iterable[Row],
         if row.status not in STATUSES:
             out.refused.append({"where": row.where, "key": row.key,
                                 "why": f"the status '{row.status[:20]}' is not draft or checked"})
+            continue
+        if _CONTROL.search(text):
+            out.refused.append({"where": row.where, "key": row.key,
+                                "why": "the text contains control characters"})
             continue
         if len(text) > MAX_TEXT:
             out.refused.append({"where": row.where, "key": row.key,

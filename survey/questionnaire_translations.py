@@ -34,6 +34,7 @@ from questionnaires.translations import (
     read_po,
     read_workbook_rows,
     split_key,
+    text_entries,
     translate,
     write_po,
 )
@@ -185,6 +186,8 @@ def _same_language(meta: dict[str, str], language: str | None, filename: str) ->
 def stage_upload(version: QuestionnaireVersion, data: bytes, filename: str, user: User,
                  language: str | None = None) -> TranslationUpload:
     """Read an uploaded translation file and keep it for its preview."""
+    from .questionnaire_versions import definition_of
+
     if len(data) > MAX_TRANSLATION_UPLOAD:
         raise SurveyError(f"the file is larger than the limit of "
                           f"{MAX_TRANSLATION_UPLOAD // 1024:,} KB")
@@ -195,6 +198,10 @@ def stage_upload(version: QuestionnaireVersion, data: bytes, filename: str, user
     language = _same_language(meta, language, filename)
     if not rows:
         raise SurveyError(f"the file {filename} holds no texts to translate")
+    known = {e.key for e in text_entries(definition_of(version, language="en"))}
+    if not any(row.key in known for row in rows):
+        raise SurveyError(f"none of the texts in the file {filename} is a text of {version.key}; "
+                          "download the file to translate from this version's page")
     now = utcnow()
     db.session.execute(delete(TranslationUpload).where(TranslationUpload.expires_at < now))
     pending = db.session.scalar(select(func.count(TranslationUpload.id)).where(
