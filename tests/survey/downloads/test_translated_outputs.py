@@ -88,7 +88,7 @@ def test_a_country_profile_in_french_from_the_language_choice(demo, client):
     assert f'href="/rounds/{round_.id}/profiles/THA?language=fr"' in english
     french = client.get(f"/rounds/{round_.id}/profiles/THA?language=fr").get_data(as_text=True)
     assert "Cadres juridiques (FR)" in french or "Juridique (FR)" in french
-    assert '<div lang="fr">' in french
+    assert '<div lang="fr">' in french and "the English text is authoritative" in french
     assert 'aria-current="true">Français</strong>' in french
     # A language the survey does not offer falls back to the person's own.
     odd = client.get(f"/rounds/{round_.id}/profiles/THA?language=xx").get_data(as_text=True)
