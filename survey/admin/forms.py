@@ -86,7 +86,7 @@ class TranslationDownloadForm(FlaskForm):
     class Meta:
         csrf = False
 
-    language = SelectField(_l("Language"))
+    language = SelectField(_l("Language"), id="download-language")
     kind = SelectField(_l("File"), choices=[SelectChoice("xlsx", _l("Workbook (.xlsx)")),
                                             SelectChoice("po", _l("PO file (.po)"))])
     submit = SubmitField(_l("Download"))
@@ -94,5 +94,5 @@ class TranslationDownloadForm(FlaskForm):
 
 class TranslationUploadForm(FlaskForm):
     translations = FileField(_l("Translation file (.xlsx or .po)"), validators=[FileRequired()])
-    language = SelectField(_l("Language"))
+    language = SelectField(_l("Language"), id="upload-language")  # the page has two forms
     submit = SubmitField(_l("Check the file"))
