@@ -238,7 +238,12 @@ QUERY: dict[str, tuple[str, ...]] = {
     "admin.audit_csv": ("user", "country", "round", "action", "since", "until"),
     "admin.outbox": ("page",),
     "admin.translation_download": ("language", "kind"),
-    "profile_pages.overview": ("sort", "dir"),
+    "profile_pages.overview": ("sort", "dir", "language"),
+    # A profile, the method page and the public file in a chosen language.
+    "profile_pages.profile": ("language",),
+    "profile_pages.public_profile": ("language",),
+    "profile_pages.method": ("language",),
+    "profile_pages.public_download": ("language",),
     "accounts.login": ("next",),
     "api.answers": ("country", "subregion", "status", "format", "bom", "limit", "offset"),
     "api.scores": ("country", "subregion", "status"),
