@@ -502,13 +502,13 @@ def codebook_frame(definition: Definition, language: str | None = None,
                     "no" if q.required is False else json.dumps(q.required.to_data())),
                 "Options (code → label)": _options_text(q, language),
                 "Unit": q.unit.get(language) if q.unit else None,
+                **{f"Question [{lang}]": q.label.get(lang) for lang in others},
+                **{f"Options [{lang}]": _options_text(q, lang) for lang in others},
                 "Scoring": _scoring_text(q),
                 "Relevant when": json.dumps(q.relevant.to_data(), ensure_ascii=False)
                 if q.relevant is not None else "always",
                 "Standard": q.standard,
                 "Visibility": "public" if q.public else "internal",
-                **{f"Question [{lang}]": q.label.get(lang) for lang in others},
-                **{f"Options [{lang}]": _options_text(q, lang) for lang in others},
             })
     frame = pd.DataFrame(rows)
     frame["Number"] = frame["Number"].astype("float64")
