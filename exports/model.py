@@ -57,6 +57,8 @@ class ExportMeta:
     country: str | None = None
     previous_round: str | None = None
     language: str | None = None
+    # Every language the codebook lists (questions and options), besides ``language``.
+    languages: tuple[str, ...] = ()
     # Rounds holding demonstration data (the app's demo): every output made from them says
     # DEMO_NOTICE (on the Overview sheet, in each sheet's header, in a column of the data).
     demo_rounds: tuple[str, ...] = ()

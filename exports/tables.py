@@ -7,7 +7,7 @@ twin always hold the same figures. Column names are the headers people read.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -523,7 +523,11 @@ def _options_text(q: Question, language: str | None) -> str | None:
     return "\n".join(lines) or None
 
 
-def codebook_frame(definition: Definition, language: str | None = None) -> pd.DataFrame:
+def codebook_frame(definition: Definition, language: str | None = None,
+                   languages: Sequence[str] = ()) -> pd.DataFrame:
+    """One row per question; its text and options in ``language``, then in each of
+    ``languages`` (English where a text has no translation) for a multilingual codebook."""
+    others = [lang for lang in languages if lang != (language or "en")]
     rows = []
     for section in definition.sections:
         for q in section.questions:
@@ -535,6 +539,8 @@ def codebook_frame(definition: Definition, language: str | None = None) -> pd.Da
                     "no" if q.required is False else json.dumps(q.required.to_data())),
                 "Options (code → label)": _options_text(q, language),
                 "Unit": q.unit.get(language) if q.unit else None,
+                **{f"Question [{lang}]": q.label.get(lang) for lang in others},
+                **{f"Options [{lang}]": _options_text(q, lang) for lang in others},
                 "Scoring": _scoring_text(q),
                 "Relevant when": json.dumps(q.relevant.to_data(), ensure_ascii=False)
                 if q.relevant is not None else "always",
@@ -546,8 +552,10 @@ def codebook_frame(definition: Definition, language: str | None = None) -> pd.Da
     return frame
 
 
-def codebook_table(definition: Definition, language: str | None = None) -> Table:
-    return Table("Codebook", codebook_frame(definition, language), formats={"Number": "integer"},
+def codebook_table(definition: Definition, language: str | None = None,
+                   languages: Sequence[str] = ()) -> Table:
+    return Table("Codebook", codebook_frame(definition, language, languages),
+                 formats={"Number": "integer"},
                  widths={"Question id": 24, "Pillar title": 24, "Question": 60,
                          "Options (code → label)": 44, "Scoring": 44, "Relevant when": 40,
                          "Standard": 24, "Visibility": 12})

@@ -421,7 +421,8 @@ def write_data(book: Book, table: Table) -> None:
 def write_codebook(book: Book, data: ExportInput) -> None:
     """The codebook, then "How scores are computed" in brief under it."""
     ws = book.add_sheet("Codebook")
-    row = write_table(book, ws, codebook_table(data.definition, data.meta.language), 0,
+    row = write_table(book, ws, codebook_table(data.definition, data.meta.language,
+                                                    data.meta.languages), 0,
                       freeze_columns=1)
     for table in method_tables(data.definition, data.meta.language):
         row = write_table(book, ws, table, row)

@@ -9,18 +9,29 @@ DEFAULT_LANGUAGE = "en"
 
 @dataclass(frozen=True)
 class Text:
-    """A text in one or more languages; ``en`` is always present."""
+    """A text in one or more languages; ``en`` is always present.
+
+    ``drafts`` names the languages whose text is a draft translation (not yet checked by
+    a native-speaking official); pages mark those discreetly.
+    """
 
     translations: dict[str, str] = field(default_factory=dict)
+    drafts: frozenset[str] = frozenset()
 
     def get(self, language: str | None = None) -> str:
         if language and language in self.translations:
             return self.translations[language]
         return self.translations.get(DEFAULT_LANGUAGE, "")
 
+    def is_translated(self, language: str | None) -> bool:
+        """Is there a text in ``language`` itself (not the English fallback)?"""
+        return bool(language) and language != DEFAULT_LANGUAGE and language in self.translations
+
+    def is_draft(self, language: str | None) -> bool:
+        return bool(language) and language in self.drafts
+
     def __str__(self) -> str:
         return self.get()
 
     def __bool__(self) -> bool:
         return bool(self.get())
-

@@ -10,6 +10,7 @@ import datetime as dt
 import sys
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 import click
@@ -93,8 +94,13 @@ def seed() -> None:
 
     added, updated = seed_members()
     click.echo(f"Members: {added} added, {updated} updated.")
+    from .questionnaire_translations import load_bundled
+    from .questionnaire_versions import list_versions
+
     for version, created in seed_bundled():
         click.echo(f"Questionnaire {version.key}: {'stored' if created else 'already stored'}.")
+    for key, language, added in load_bundled(list_versions()):
+        click.echo(f"Translations of {key} into {language}: {added} draft text(s) added.")
 
 
 @cli.command("seed-demo")
@@ -237,9 +243,10 @@ def questionnaire_export_xlsform(key: str, out: str) -> None:
     """Write a stored questionnaire version as an XLSForm (KoboToolbox, ODK Collect)."""
     from exports.xlsform import build_xlsform
 
-    from .questionnaire_versions import definition_of, find_version
+    from .questionnaire_translations import in_every_language
+    from .questionnaire_versions import find_version
 
-    definition = definition_of(find_version(key))
+    definition = in_every_language(find_version(key))
     with open(out, "wb") as handle:
         handle.write(build_xlsform(definition))
     click.echo(f"Wrote the XLSForm of {definition.key} to {out}.")
@@ -265,6 +272,72 @@ def questionnaire_import_xlsform(file: str, code: str, out: str) -> None:
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(f"Wrote {result.definition.key} ({len(result.definition.questions)} questions) to {out}.")
+
+
+@cli.group("translations")
+def translations_group() -> None:
+    """Translations of a questionnaire version: a workbook or PO file, out and back."""
+
+
+@translations_group.command("export")
+@click.argument("key", metavar="CODE[:VERSION]")
+@click.option("--lang", "language", required=True, help="The language to translate into")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="A .xlsx (translation workbook) or .po file")
+@with_appcontext
+@service_command
+def translations_export(key: str, language: str, out: str) -> None:
+    """Write the texts of a questionnaire version to translate (and their translations)."""
+    from .questionnaire_translations import export_file
+    from .questionnaire_versions import find_version
+
+    kind = Path(out).suffix.lower().lstrip(".")
+    if kind not in ("xlsx", "po"):
+        raise SurveyError("--out must name a .xlsx or .po file")
+    version = find_version(key)
+    content, _, _ = export_file(version, language, kind)
+    with open(out, "wb") as handle:
+        handle.write(content)
+    click.echo(f"Wrote the {language} texts of {version.key} to {out}.")
+
+
+@translations_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--questionnaire", "key", metavar="CODE[:VERSION]",
+              help="The version the file translates (a workbook names it itself)")
+@click.option("--lang", "language", help="The language (a workbook or PO file names it itself)")
+@with_appcontext
+@service_command
+def translations_import(file: str, key: str | None, language: str | None) -> None:
+    """Read a translated workbook or PO file into the translation layer (as nobody:
+    the audit trail records the command line). Refused rows are listed; if any row is
+    refused nothing is saved."""
+    from questionnaires.translations import split_key
+
+    from .questionnaire_translations import MAX_TRANSLATION_UPLOAD, import_file, read_file
+    from .questionnaire_versions import find_version
+
+    with open(file, "rb") as handle:
+        data = handle.read(MAX_TRANSLATION_UPLOAD + 1)
+    if key is None:
+        meta, _ = read_file(data, file)
+        key = meta.get("questionnaire")
+        if not key:
+            raise SurveyError("the file does not name its questionnaire version: "
+                              "give --questionnaire CODE:VERSION")
+    version = find_version(key)
+    language, comparison, applied = import_file(version, data, file, None, language)
+    for kind, items in (("extra", comparison.extra), ("since changed", comparison.since_changed),
+                        ("refused", comparison.refused)):
+        for item in items:
+            subject, field = split_key(item["key"])
+            why = f": {item['why']}" if "why" in item else ""
+            click.echo(f"{kind}: {subject} {field} ({item['where']}){why}", err=True)
+    click.echo(f"{version.key} {language}: {len(comparison.changes)} text(s) changed, "
+               f"{comparison.unchanged} unchanged, {len(comparison.missing)} missing.")
+    if comparison.refused:
+        raise SurveyError(f"{len(comparison.refused)} row(s) refused; nothing was saved")
+    click.echo(f"Saved {applied} text(s).")
 
 
 @cli.command("backup")

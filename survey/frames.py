@@ -61,7 +61,7 @@ def answers_frame(round_ids: Iterable[int] | None = None,
     round_query = select(Round)
     if round_ids is not None:
         round_query = round_query.where(Round.id.in_(round_ids))
-    definitions = {rnd.id: definition_of(rnd.questionnaire)
+    definitions = {rnd.id: definition_of(rnd.questionnaire, language=language or "en")
                    for rnd in db.session.scalars(round_query)}
     # Streamed in batches; a response's answers arrive together (ordered by round, country).
     rows = db.session.execute(query.execution_options(yield_per=5000))

@@ -610,3 +610,56 @@ def _answer_value_through_its_type(mapper, connection, target: Answer) -> None:
 
     question = question_of_response(connection, target.response_id, target.question_id)
     target.value = question.normalise(target.value)
+
+
+class QuestionnaireTranslation(db.Model):
+    """One text of a questionnaire version in one language (issue 13).
+
+    A layer beside the stored version, whose content and checksum never change: keyed by
+    the version, the language and the text key (subject -- a question, section, action or
+    check id -- and field), with a fingerprint of the English it was made from so a text
+    translated from English that has since changed is noticed, and its status: ``draft``
+    until a native-speaking official has checked it.
+    """
+
+    __tablename__ = "questionnaire_translations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_version_id: Mapped[int] = mapped_column(
+        ForeignKey("questionnaire_versions.id"), index=True)
+    language: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(120))
+    field: Mapped[str] = mapped_column(String(160))
+    text: Mapped[str] = mapped_column(Text)
+    source_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    __table_args__ = (
+        UniqueConstraint("questionnaire_version_id", "language", "subject", "field",
+                         name="uq_questionnaire_translations_text"),
+        CheckConstraint("status IN ('draft', 'checked')", name="status_known"),
+    )
+
+    @property
+    def key(self) -> str:
+        return f"{self.subject}|{self.field}"
+
+
+class TranslationUpload(db.Model):
+    """An uploaded translation file between its preview and its application (issue 13):
+    the rows it proposes, bound to the person who uploaded it, size-limited and expiring."""
+
+    __tablename__ = "translation_uploads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
+    language: Mapped[str] = mapped_column(String(20))
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[list[Any]] = mapped_column(JSONValue)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    applied_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

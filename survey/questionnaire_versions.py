@@ -25,13 +25,37 @@ from .rules import NotFound, SurveyError
 _PARSED: dict[str, Definition] = {}
 
 
-def definition_of(version: QuestionnaireVersion) -> Definition:
-    """The validated definition a stored version holds (parsed once per content)."""
+def definition_of(version: QuestionnaireVersion, language: str | None = None) -> Definition:
+    """The validated definition a stored version holds (parsed once per content), with
+    its translation layer laid over for ``language`` (by default the page's language):
+    the layer's text, else the definition file's own translation, else English."""
     parsed = _PARSED.get(version.checksum)
     if parsed is None:
         parsed = parse_definition(version.definition, source=f"questionnaire {version.key}")
         _PARSED[version.checksum] = parsed
-    return parsed
+    if language is None:
+        language = _page_language()
+    if not language or language == "en" or version.id is None:
+        return parsed
+    from flask import g, has_app_context
+
+    from .questionnaire_translations import translated
+
+    cache = g.setdefault("translated_definitions", {}) if has_app_context() else {}
+    key = (version.id, version.checksum, language)
+    if key not in cache:
+        cache[key] = translated(version, parsed, language)
+    return cache[key]
+
+
+def _page_language() -> str | None:
+    from flask import has_request_context
+
+    if not has_request_context():
+        return None
+    from flask_babel import get_locale
+
+    return str(get_locale() or "en")
 
 
 def definitions_of_responses(connection: Connection, response_ids: Iterable[int]

@@ -57,6 +57,8 @@ ACTION_LABELS = {
     "api_token.create": "API token created",
     "api_token.revoke": "API token revoked",
     "questionnaire.upload": "Questionnaire version uploaded",
+    "questionnaire.translation": "Questionnaire text translated or corrected",
+    "questionnaire.translations": "Questionnaire translations applied from a file",
     "export.request": "Regional export asked for",
     "export.country": "Country workbook downloaded",
     "answer.warning_confirm": "Warning confirmed (figure checked)",
@@ -73,7 +75,8 @@ FIELD_LABELS = {"opens_on": "Opening date", "closes_on": "Closing date", "name":
                 "questionnaire": "Questionnaire", "email": "E-mail", "role": "Role",
                 "country": "Country", "prefix": "Token prefix", "key": "Version",
                 "filename": "File", "checksum": "Checksum", "answers": "Answers carried over",
-                "from_response": "From the response of"}
+                "from_response": "From the response of", "text": "Text", "status": "Status",
+                "language": "Language", "texts": "Texts changed", "source": "From"}
 NOTHING = "none"
 
 
@@ -147,7 +150,10 @@ def _target(event: AuditEvent, names: _Lookups, question) -> str:
         return f"API token “{name}” of {email}" if name else f"API token #{event.entity_id}"
     if event.entity == "questionnaire_version":
         title = names.versions.get(event.entity_id)
-        return f"Questionnaire {title}" if title else f"Questionnaire version #{event.entity_id}"
+        target = f"Questionnaire {title}" if title else f"Questionnaire version #{event.entity_id}"
+        if event.action == "questionnaire.translation":  # which text: its question and field
+            target += f" · {event.question_id} · {event.detail}"
+        return target
     if event.entity == "round":
         return f"Round {round_name}" if round_name else f"Round #{event.entity_id}"
     if event.entity == "export_job":

@@ -81,3 +81,21 @@ class ReviewerCountriesForm(FlaskForm):
                                     widget=ListWidget(prefix_label=False),
                                     option_widget=CheckboxInput())
     submit = SubmitField(_l("Save assignment"))
+
+
+class TranslationDownloadForm(FlaskForm):
+    """Which translation file to download (a GET form: nothing changes)."""
+
+    class Meta:
+        csrf = False
+
+    language = SelectField(_l("Language"), id="download-language")
+    kind = SelectField(_l("File"), choices=[SelectChoice("xlsx", _l("Workbook (.xlsx)")),
+                                            SelectChoice("po", _l("PO file (.po)"))])
+    submit = SubmitField(_l("Download"))
+
+
+class TranslationUploadForm(FlaskForm):
+    translations = FileField(_l("Translation file (.xlsx or .po)"), validators=[FileRequired()])
+    language = SelectField(_l("Language"), id="upload-language")  # the page has two forms
+    submit = SubmitField(_l("Check the file"))

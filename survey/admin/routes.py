@@ -26,6 +26,7 @@ from . import (  # noqa: E402,F401  (views register on bp)
     notice_routes,
     outbox_routes,
     round_routes,
+    translation_routes,
     user_routes,
     version_routes,
 )

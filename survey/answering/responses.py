@@ -32,8 +32,10 @@ TRANSITIONS: dict[ResponseStatus, set[ResponseStatus]] = {
 
 
 
-def definition_for(response: Response) -> Definition:
-    return definition_of(response.round.questionnaire)
+def definition_for(response: Response, language: str | None = None) -> Definition:
+    """The questionnaire the response answers, its texts in ``language`` (by default the
+    page's) from the translation layer."""
+    return definition_of(response.round.questionnaire, language=language)
 
 
 def answers_of(response: Response) -> dict[str, Answer]:

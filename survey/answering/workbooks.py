@@ -69,7 +69,7 @@ def workbook_meta(response: Response, definition: Definition, language: str,
 def answer_workbook(response: Response, *, section_id: str | None = None, language: str = "en",
                     words: Callable[[str], str] | None = None) -> tuple[bytes, str]:
     """The response (or one section of it) as a workbook to fill in, and its file name."""
-    definition = definition_for(response)
+    definition = definition_for(response, language=language)
     if section_id is not None and section_id not in {s.id for s in definition.sections}:
         raise NotFound(f"the questionnaire has no section '{section_id}'")
     answers = answers_of(response)
@@ -126,8 +126,10 @@ def upload_workbook(user: User, filename: str, data: bytes, *,
     target = response if response is not None else find_response(meta.country, meta.round_name)
     _check_meant_for(meta, target)
     _check_may_upload(user, target)
-    definition = definition_for(target)
-    reading = book.read(definition, language or user.language or "en")
+    read_in = language or user.language or "en"
+    # Choice labels are read in that language, the translation layer's included.
+    definition = definition_for(target, language=read_in)
+    reading = book.read(definition, read_in)
     proposed = {qid: {"value": p.value, "evidence": p.evidence, "version": p.version,
                       "seen": p.seen, "sheet": p.sheet, "row": p.row}
                 for qid, p in reading.answers.items()}

@@ -20,6 +20,7 @@ class ExportForm(FlaskForm):
     format = RadioField(_l("Format"), default="xlsx",
                         choices=[SelectChoice(key, label)
                                   for key, (label, _m, _e) in FORMATS.items()])
+    language = SelectField(_l("Language of the labels"))
     submit = SubmitField(_l("Prepare the download"))
 
 

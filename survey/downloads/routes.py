@@ -7,6 +7,7 @@ import io
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -56,6 +57,10 @@ def _export_form(rounds: list[Round]) -> ExportForm:
     form.round_id.choices = [SelectChoice(r.id, r.name) for r in rounds]
     form.subregion.choices = [SelectChoice("", _("All sub-regions"))] + [
         SelectChoice(s, s) for s in subregions()]
+    form.language.choices = [SelectChoice(code, name) for code, name
+                             in current_app.config["SURVEY_LANGUAGES"].items()]
+    if not form.language.data:
+        form.language.data = _language()
     return form
 
 
@@ -81,7 +86,7 @@ def index():
     if form is not None and form.validate_on_submit():
         params = {"kind": "regional", "round": form.round_id.data,
                   "subregion": form.subregion.data or None, "status": form.status.data,
-                  "format": form.format.data, "language": _language()}
+                  "format": form.format.data, "language": form.language.data}
         job = start_job(current_user, params)
         record("export.request", "export_job", user=current_user, entity_id=job.id,
                round_id=form.round_id.data, new=params)

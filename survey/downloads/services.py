@@ -41,6 +41,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..questionnaire_translations import in_every_language, survey_languages
 from ..questionnaire_versions import definition_of
 from ..rounds import round_by_name
 from ..rules import NotFound, SurveyError
@@ -113,7 +114,8 @@ def export_input(rounds: list[Round], *, status_filter: str = "approved",
     round_ids = [r.id for r in rounds]
     answers = answers_frame(round_ids, statuses, country_ids, language)
     members = members_frame(round_ids, subregion, country_ids)
-    definitions = {r.name: definition_of(r.questionnaire) for r in rounds}
+    # Every shipped language laid over: labels in ``language``, the codebook in all of them.
+    definitions = {r.name: in_every_language(r.questionnaire) for r in rounds}
     previous = rounds[0].previous_round if len(rounds) == 1 else None
     meta = ExportMeta(
         rounds=tuple(r.name for r in rounds),
@@ -122,14 +124,15 @@ def export_input(rounds: list[Round], *, status_filter: str = "approved",
         generated_at=now or utcnow(), generated_by=generated_by, status_filter=status_filter,
         subregion=subregion, country=f"{country.name} ({country.iso3})" if country else None,
         previous_round=previous.name if previous else None, language=language,
-        demo_rounds=tuple(r.name for r in rounds if r.is_demo))
+        demo_rounds=tuple(r.name for r in rounds if r.is_demo),
+        languages=tuple(survey_languages()))
     data = ExportInput(answers=answers, members=members, definitions=definitions, meta=meta,
                        mapped_definition=_mapped_definition(data_definition(rounds)),
                        member_facts=members_by_iso3())
     if previous is not None:
         data.previous_answers = answers_frame([previous.id], statuses, country_ids, language)
         data.previous_members = members_frame([previous.id], subregion, country_ids)
-        data.previous_definition = definition_of(previous.questionnaire)
+        data.previous_definition = definition_of(previous.questionnaire, language=language or "en")
     return data
 
 
@@ -145,7 +148,7 @@ def _mapped_definition(definition):
     found = db.session.scalar(select(QuestionnaireVersion).where(
         QuestionnaireVersion.code == definition.previous.code,
         QuestionnaireVersion.version == definition.previous.version))
-    return definition_of(found) if found is not None else None
+    return in_every_language(found) if found is not None else None
 
 
 def _slug(text: str) -> str:

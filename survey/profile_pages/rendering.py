@@ -19,16 +19,26 @@ def render_profile(round_: Round, country: Country, *, template: str = "profile_
     """The profile page as HTML (also used by the CLI for a self-contained file), in the
     language of the person asking (the request's locale). ``public`` shows only what a
     public output may (see ``profile_service.profile_for``)."""
-    profile = profile_service.profile_for(round_, country, language=str(get_locale() or "en"),
-                                          public=public)
+    language = profile_language()
+    profile = profile_service.profile_for(round_, country, language=language, public=public)
     chart = Markup(score_chart_svg(profile))  # noqa: S704 - every text inside is escaped
     version = round_.questionnaire
     return render_template(template, profile=profile, chart=chart, round=round_,
-                           country=country, public=public,
+                           country=country, public=public, profile_lang=language,
+                           languages=current_app.config["SURVEY_LANGUAGES"],
                            method_url=_absolute(url_for("profile_pages.method",
                                                         code=version.code,
                                                         version=version.version)),
                            method_changed_from=_previous_key(round_), **extra)
+
+
+def profile_language() -> str:
+    """The language a profile or download is produced in: ``?language=`` when it names a
+    shipped language, else the person's own."""
+    wanted = request.args.get("language", "")
+    if wanted in current_app.config["SURVEY_LANGUAGES"]:
+        return wanted
+    return str(get_locale() or "en")
 
 
 def _absolute(path: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import get_locale
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -16,7 +15,7 @@ from ..extensions import db
 from ..models import Country, Response, ResponseStatus, Round
 from ..rules import NotFound, commit_or_explain
 from . import services as profile_service
-from .rendering import render_profile
+from .rendering import profile_language, render_profile
 
 bp = Blueprint("profile_pages", __name__)
 
@@ -71,7 +70,7 @@ SORTS = ("country", "subregion")
 @roles_required(*STAFF)
 def overview(round_id: int):
     round_ = require_round(db.session.get(Round, round_id))
-    definition, table = profile_service.regional_scores(round_, language=str(get_locale() or "en"))
+    definition, table = profile_service.regional_scores(round_, language=profile_language())
     keys = [p.id for p in definition.pillars] + [OVERALL]
     sort = request.args.get("sort", "country")
     if sort not in keys and sort not in SORTS:
@@ -116,7 +115,7 @@ def method(code: str, version: int):
     if not published and not (current_user.is_authenticated and current_user.role in STAFF):
         abort(404)
     return render_template("profile_pages/method.html", version=found,
-                           method=profile_service.method_of(found, str(get_locale() or "en")),
+                           method=profile_service.method_of(found, profile_language()),
                            published=published)
 
 
@@ -125,7 +124,7 @@ def public_download(round_id: int, fmt: str):
     """The round's published profiles (public answers, scores, medians) as a file: only
     what a public output may show. No round with a published profile: 404."""
     round_ = require_round(db.session.get(Round, round_id))
-    found = profile_service.public_download(round_, fmt, str(get_locale() or "en"))
+    found = profile_service.public_download(round_, fmt, profile_language())
     if found is None:
         abort(404)
     return send_file(io.BytesIO(found.content), mimetype=found.mimetype, as_attachment=True,

@@ -51,14 +51,14 @@ def profile_for(round_: Round, country: Country, language: str | None = None, *,
     small counts banded, small or separable groups withheld.
     """
     response = response_of(round_, country)
-    definition = definition_of(round_.questionnaire)
+    definition = definition_of(round_.questionnaire, language=language or "en")
     frame = answers_frame([round_.id], language=language)
     previous_frame = previous_definition = None
     previous = round_.previous_round
     if previous is not None:
         previous_frame = answers_frame([previous.id], statuses=[ResponseStatus.APPROVED],
                                        country_ids=[country.id], language=language)
-        previous_definition = definition_of(previous.questionnaire)
+        previous_definition = definition_of(previous.questionnaire, language=language or "en")
     profile = build_profile(frame, definition, country.iso3, round_.name,
                             previous_frame=previous_frame, previous_definition=previous_definition,
                             status=response.status.value, approved_at=response.approved_at,
@@ -81,7 +81,7 @@ def published_version(version: QuestionnaireVersion) -> bool:
 
 def method_of(version: QuestionnaireVersion, language: str | None = None) -> ScoringMethod:
     """"How scores are computed" for a stored questionnaire version, from its definition."""
-    return scoring_method(definition_of(version), language)
+    return scoring_method(definition_of(version, language=language or "en"), language)
 
 
 def version_by_key(code: str, number: int) -> QuestionnaireVersion:
@@ -94,7 +94,7 @@ def version_by_key(code: str, number: int) -> QuestionnaireVersion:
 
 def regional_scores(round_: Round, language: str | None = None):
     """Scores of every approved response of the round (a DataFrame, one row per country)."""
-    definition = definition_of(round_.questionnaire)
+    definition = definition_of(round_.questionnaire, language=language or "en")
     frame = answers_frame([round_.id], statuses=[ResponseStatus.APPROVED], language=language)
     return definition, round_scores(frame, definition, members_by_iso3())
 

@@ -108,7 +108,8 @@ def _review_page(response: Response, *, reason_text: str = "", reason_error: str
         previous=previous, previous_definition=previous_definition, previous_round=previous_round,
         threads=review_service.threads_of(response), history=review_service.status_history(response),
         can_review=can_review(current_user), can_comment=can_comment(current_user, response),
-        reason_text=reason_text, reason_error=reason_error), status
+        reason_text=reason_text, reason_error=reason_error,
+        lang=str(get_locale() or "en")), status
 
 
 def _reason_too_long(response: Response, reason: str):

@@ -131,6 +131,12 @@ def build_world() -> World:
 
     content, name = answer_workbook(responses[COUNTRY_A])
     kept = upload_workbook(users["focal_a"], name, content, response=responses[COUNTRY_A])
+    # A translation file of the administrator's, waiting in its preview.
+    from survey.questionnaire_translations import export_file, stage_upload
+
+    version = current.questionnaire
+    po, po_name, _ = export_file(version, "fr", "po")
+    translation = stage_upload(version, po, po_name, users["admin"], language="fr")
     db.session.commit()
     return World(
         user_ids={role: user.id for role, user in users.items()}, victim_id=victim.id,
@@ -143,7 +149,8 @@ def build_world() -> World:
         comments=comments, comment_response={cid: responses[iso3].id
                                              for iso3, cid in comments.items()},
         api_tokens=tokens, token_ids=token_ids, invite_token=links["invite"],
-        reset_token=links["reset"], extra={"preference_token": links["preferences"]},
+        reset_token=links["reset"], extra={"preference_token": links["preferences"],
+                                             "translation_upload": translation.id},
         outbox_id=db.session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id)),
         version_id=db.session.scalar(select(QuestionnaireVersion.id)), job_id=job.id,
         upload_id=kept.id)
@@ -182,6 +189,9 @@ ENDPOINT_PARAMETERS: dict[tuple[str, str], Builder] = {
     ("accounts.reset_password", "token"): lambda w, role: [w.reset_token, "no-such-token"],
     ("notifications.one_click", "token"): lambda w, role: [w.extra["preference_token"],
                                                            "no-such-token"],
+    # The translation upload routes: the administrator's staged translation file.
+    ("admin.translation_preview", "upload_id"): lambda w, role: [w.extra["translation_upload"]],
+    ("admin.translation_apply", "upload_id"): lambda w, role: [w.extra["translation_upload"]],
 }
 
 
@@ -227,7 +237,13 @@ QUERY: dict[str, tuple[str, ...]] = {
     "admin.audit": ("user", "country", "round", "action", "since", "until", "page"),
     "admin.audit_csv": ("user", "country", "round", "action", "since", "until"),
     "admin.outbox": ("page",),
-    "profile_pages.overview": ("sort", "dir"),
+    "admin.translation_download": ("language", "kind"),
+    "profile_pages.overview": ("sort", "dir", "language"),
+    # A profile, the method page and the public file in a chosen language.
+    "profile_pages.profile": ("language",),
+    "profile_pages.public_profile": ("language",),
+    "profile_pages.method": ("language",),
+    "profile_pages.public_download": ("language",),
     "accounts.login": ("next",),
     "api.answers": ("country", "subregion", "status", "format", "bom", "limit", "offset"),
     "api.scores": ("country", "subregion", "status"),
@@ -268,6 +284,8 @@ FIELDS: dict[str, list[tuple[str, str, str]]] = {
     # confirmation page.
     "admin.reviewer_countries": [("countries", "checkbox", "1")],
     "admin.send_reminders": [],
+    # Shown only when the staged translation file changes a text.
+    "admin.translation_apply": [],
 }
 
 

@@ -7,7 +7,7 @@ import pytest
 from survey.models import Role
 from tests.conftest import login_as
 
-SAMPLE_IDS = {"round_id": 1, "version_id": 1, "user_id": 1, "message_id": 1,
+SAMPLE_IDS = {"round_id": 1, "version_id": 1, "user_id": 1, "message_id": 1, "upload_id": 1,
               "action": None}
 
 

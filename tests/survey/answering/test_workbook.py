@@ -330,3 +330,32 @@ def test_a_workbook_saved_again_by_libreoffice_is_accepted(tha, client, soffice,
     client.post(location + "/apply", data={})
     assert answer(tha, number.id).value == 2048
     assert code in answer(tha, multiple.id).value
+
+
+def test_a_french_workbook_shows_and_reads_back_the_translation_layer(tha, client):
+    """A choice's label from the translation layer is what the French workbook offers, and
+    what it reads back as that choice's code."""
+    from questionnaires.translations import Row, text_entries
+    from survey.questionnaire_translations import apply, preview
+
+    version = tha.round.questionnaire
+    definition = definition_for(tha, language="en")
+    q = first(definition, "single_choice")
+    target = q.options[-1]
+    english = {e.key: e.english for e in text_entries(definition)}
+    key = f"{q.id}|option:{target.code}"
+    apply(version, "fr", preview(version, "fr", [Row("t", key, "Choix traduit", english=english[key])]),
+          None, source="test")
+    db.session.commit()
+    content = download(client, tha, lang="fr")
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    assert any(c.value == "Choix traduit" for ws in book.worksheets
+               for row in ws.iter_rows() for c in row)
+    fr_user = user("focal.tha@example.org")
+    fr_user.language = "fr"
+    db.session.commit()
+    login_as(client, fr_user)
+    got = upload(client, tha, edit(content, {(q.id, ""): "Choix traduit"}))
+    assert got.status_code == 302
+    upload_row = db.session.scalar(select(WorkbookUpload).order_by(WorkbookUpload.id.desc()))
+    assert upload_row.proposed[q.id]["value"] == target.code, upload_row.problems
