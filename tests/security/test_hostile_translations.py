@@ -68,13 +68,14 @@ def _entity_workbook() -> bytes:
     (b'msgid ""\nmsgstr ""\n"Language: fr\\n"\n\nmsgctxt "a|b"\nmsgid "x"\nmsgstr "\xff\xfe"\n',
      "latin.po", "not UTF-8"),
     (b"\x00\x01\x02 binary", "nul.po", "the PO file cannot be read"),
-    (b"msgid \"a\"\nmsgstr \"b\"\n", "../../etc/passwd.po", "is a text of ftm-capability:1"),
+    (b"msgid \"a\"\nmsgstr \"b\"\n", "../../etc/passwd.po", "is a text of ftm-capability:"),
     (b"<script>alert(1)</script>", "x.html", "is not a .xlsx or .po file"),
 ], ids=["zip bomb", "xml entities", "xls", "not a zip", "not utf-8", "binary", "traversal name",
         "html"])
 def test_hostile_files_are_refused_and_nothing_is_kept(demo, client, content, name, says):
     _admin(client)
     version = _version()
+    kept = db.session.scalar(select(func.count(QuestionnaireTranslation.id)))
     if content is None:
         content = _zip_bomb()
     elif content == "entities":
@@ -85,7 +86,7 @@ def test_hostile_files_are_refused_and_nothing_is_kept(demo, client, content, na
     assert says in html, html[-3000:]
     assert "<script>alert(1)</script>" not in html and "Traceback" not in html
     assert db.session.scalar(select(func.count(TranslationUpload.id))) == 0
-    assert db.session.scalar(select(func.count(QuestionnaireTranslation.id))) == 0
+    assert db.session.scalar(select(func.count(QuestionnaireTranslation.id))) == kept
 
 
 def test_hostile_text_in_a_translation_is_shown_as_text_and_never_runs(demo, client):
