@@ -79,7 +79,7 @@ def import_answers(file: str, email: str, dry_run: bool, keep_mine: tuple[str, .
         for choice, ids in (("mine", keep_mine), ("theirs", keep_theirs)):
             for qid in ids:
                 settle(upload, qid, choice)
-        view = preview(upload, user.language)
+        view = preview(upload, user.language or "en")
         _show(view)
         if dry_run:
             db.session.rollback()

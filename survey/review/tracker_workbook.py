@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from flask_babel import gettext
 
 from exports import Table, build_table_workbook
 
@@ -37,5 +38,6 @@ def tracker_workbook(tracker: Tracker) -> bytes:
                   formats={"Last activity (UTC)": "datetime"},
                   widths={"Member": 28, "Sub-region": 16, "Status": 16,
                           "Last activity (UTC)": 18, "Focal points": 50})
-    return build_table_workbook("Tracker", [table], title=f"Round tracker: {tracker.round.name}",
+    return build_table_workbook("Tracker", [table],
+                                title=gettext("Round tracker: %(round)s", round=tracker.round.name),
                                 freeze_columns=1)
