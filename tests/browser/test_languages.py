@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from survey.answering.responses import answers_of, save_answer, transition
+from survey.answering.responses import answers_of, save_answer
 from survey.extensions import db
 from survey.models import ResponseStatus, ReviewComment, User
 from tests.survey.answering.test_answering import response_of
@@ -40,8 +40,11 @@ def fits(page, width: int) -> bool:
     if page.evaluate("document.documentElement.scrollWidth") <= width:
         return True
     outside = page.evaluate("""w => [...document.querySelectorAll('main *, header *')]
-        .filter(e => { const r = e.getBoundingClientRect(); return r.width && (r.right > w + 1 || r.left < -1); })
-        .slice(0, 5).map(e => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().left)}`)""", width)
+        .filter(e => { const r = e.getBoundingClientRect();
+                       return r.width && (r.right > w + 1 || r.left < -1); })
+        .slice(0, 5)
+        .map(e => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().left)}`)""",
+                            width)
     raise AssertionError(f"wider than {width} px: {outside}")
 
 
