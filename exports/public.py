@@ -153,6 +153,6 @@ def build_public_workbook(data: ExportInput, published: Collection[int]) -> byte
         for table in method_tables(data.definition, data.meta.language):
             row = write_table(book, ws, table, row)
 
-    return write_workbook(write, largest_sheet_cells=cells_of([answers]),
+    return write_workbook(write, largest_sheet_cells=cells_of([answers]), language=data.meta.language,
                           properties={"title": title, "author": "Bali Process Working Group "
                                                                 "on Trafficking in Persons"})

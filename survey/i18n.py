@@ -17,6 +17,7 @@ def N_(text: str) -> str:
 SESSION_LANGUAGE = "language"
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
 # Browser tags that mean a shipped language written another way (Simplified Chinese).
+_TRADITIONAL_CHINESE = ("zh-tw", "zh-hk", "zh-mo", "zh-hant")
 _TAG_ALIASES = {"zh": "zh_Hans", "zh-cn": "zh_Hans", "zh-sg": "zh_Hans", "zh-my": "zh_Hans",
                 "zh-hans": "zh_Hans", "in": "id"}
 
@@ -41,6 +42,8 @@ def browser_language(accepted: Iterable[tuple[str, float]], languages: Iterable[
         if quality <= 0 or tag == "*":
             continue
         tag = tag.lower().replace("_", "-")
+        if tag.startswith(_TRADITIONAL_CHINESE):
+            continue  # not read as Simplified Chinese; English (or a later choice) instead
         for candidate in (tag, "-".join(tag.split("-")[:2]), tag.split("-")[0]):
             code = shipped.get(candidate) or _TAG_ALIASES.get(candidate)
             if code in languages:

@@ -7,6 +7,7 @@ from flask_babel import gettext
 
 from exports import Table, build_table_workbook
 
+from ..i18n import number_locale
 from ..models import STATUS_LABELS
 from .services import Tracker
 
@@ -40,4 +41,4 @@ def tracker_workbook(tracker: Tracker) -> bytes:
                           "Last activity (UTC)": 18, "Focal points": 50})
     return build_table_workbook("Tracker", [table],
                                 title=gettext("Round tracker: %(round)s", round=tracker.round.name),
-                                freeze_columns=1)
+                                freeze_columns=1, language=number_locale())

@@ -21,9 +21,22 @@ branch_labels = None
 depends_on = None
 
 
+def _set_nullable(nullable: bool) -> None:
+    if op.get_bind().dialect.name != 'sqlite':
+        op.alter_column('users', 'language', existing_type=sa.String(length=8), nullable=nullable)
+        return
+    # SQLite cannot change a column's NULL constraint in place, and a batch copy of the table
+    # would drop `users`, which every other table references (refused with foreign keys on).
+    # Native ADD / DROP / RENAME COLUMN (SQLite 3.35+) leave the table and its references alone.
+    op.execute("ALTER TABLE users ADD COLUMN language_new VARCHAR(8)"
+               + ("" if nullable else " NOT NULL DEFAULT 'en'"))
+    op.execute("UPDATE users SET language_new = " + ("language" if nullable else "COALESCE(language, 'en')"))
+    op.execute("ALTER TABLE users DROP COLUMN language")
+    op.execute("ALTER TABLE users RENAME COLUMN language_new TO language")
+
+
 def upgrade():
-    with op.batch_alter_table('users') as batch:
-        batch.alter_column('language', existing_type=sa.String(length=8), nullable=True)
+    _set_nullable(True)
     op.execute(
         "UPDATE users SET language = NULL WHERE language = 'en' AND NOT EXISTS ("
         " SELECT 1 FROM audit_events a WHERE a.action = 'user.language'"
@@ -32,5 +45,4 @@ def upgrade():
 
 def downgrade():
     op.execute("UPDATE users SET language = 'en' WHERE language IS NULL")
-    with op.batch_alter_table('users') as batch:
-        batch.alter_column('language', existing_type=sa.String(length=8), nullable=False)
+    _set_nullable(False)
