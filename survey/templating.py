@@ -18,14 +18,23 @@ from questionnaires.numbers import format_number
 from .access import visible_rounds
 from .catalogues import draft_languages
 from .extensions import db
-from .i18n import number_locale, text_direction
+from .i18n import N_, number_locale, text_direction
 from .models import STATUS_LABELS, Notification, Response, ResponseStatus, Role, Round, RoundState
+
+
+ROLE_NAMES = {Role.FOCAL_POINT: N_("focal point"), Role.REVIEWER: N_("reviewer"),
+              Role.ANALYST: N_("analyst"), Role.ADMIN: N_("admin")}
 
 
 def register_template_helpers(app: Flask) -> None:
     @app.template_filter("status_label")
     def status_label(status: ResponseStatus | str) -> str:
         return gettext(STATUS_LABELS[ResponseStatus(status)])
+
+    @app.template_filter("role_name")
+    def role_name(role: Role | str) -> str:
+        """A role as the pages name it, in the page's language ("focal point", "point focal")."""
+        return gettext(ROLE_NAMES[Role(role)])
 
     @app.template_filter("when")
     def when(value: dt.datetime | dt.date | None) -> str:
