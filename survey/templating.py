@@ -21,7 +21,6 @@ from .extensions import db
 from .i18n import N_, number_locale, text_direction
 from .models import STATUS_LABELS, Notification, Response, ResponseStatus, Role, Round, RoundState
 
-
 ROLE_NAMES = {Role.FOCAL_POINT: N_("focal point"), Role.REVIEWER: N_("reviewer"),
               Role.ANALYST: N_("analyst"), Role.ADMIN: N_("admin")}
 
