@@ -173,8 +173,8 @@ def test_the_page_that_asks_is_accessible(browser, live_server, figures):
         # Post the page without waiting for the background saves (they ask the same).
         page.evaluate("document.getElementById('section-form').submit()")
         page.wait_for_load_state()
-        expect(page.locator("#q-ratio").get_by_role("group",
-                                                    name=said("fr", "Which number did you mean?"))).to_be_visible()
+        question = said("fr", "Which number did you mean?")
+        expect(page.locator("#q-ratio").get_by_role("group", name=question)).to_be_visible()
         expect(page.locator("#err-amount")).to_contain_text("without words or letters")
         assert axe_violations(page) == []
     finally:
