@@ -280,7 +280,8 @@ def build_answer_workbook(definition: Definition, meta: WorkbookMeta,
         writer.meta_sheet()
 
     cells = sum(len(q.kind.workbook_cells(q)) for s in sections for q in s.questions)
-    return write_workbook(write, largest_sheet_cells=cells * len(COLUMNS), notice=notice, properties={
+    return write_workbook(write, largest_sheet_cells=cells * len(COLUMNS), notice=notice,
+                          language=meta.language, properties={
         "title": f"{definition.title.get(meta.language)} – {meta.country} – {meta.round_name}",
         "comments": f"Answer workbook for {meta.country}, {meta.round_name}, "
                     f"{meta.questionnaire}."})

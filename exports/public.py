@@ -155,6 +155,6 @@ def build_public_workbook(data: ExportInput, published: Collection[int]) -> byte
             row = write_table(book, ws, table, row)
 
     return write_workbook(write, largest_sheet_cells=cells_of([answers]),
-                          notice=DEMO_NOTICE if data.meta.demo else None,
+                          notice=DEMO_NOTICE if data.meta.demo else None, language=data.meta.language,
                           properties={"title": title, "author": "Bali Process Working Group "
                                                                 "on Trafficking in Persons"})

@@ -86,12 +86,27 @@ COLOUR_SCALE = {"type": "3_color_scale", "min_type": "num", "min_value": 0, "min
                 "max_type": "num", "max_value": 100, "max_color": "#63BE7B"}
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 
+# The font a workbook's cells name, by the language of its labels: one that Excel's and
+# LibreOffice's usual installations have and that covers the script (Calibri, the default,
+# covers Latin scripts with Vietnamese accents; it has no Thai, Khmer, Arabic or Chinese).
+FONT_BY_SCRIPT = {"th": "Leelawadee UI", "km": "Khmer UI", "ar": "Arial", "zh": "Microsoft YaHei",
+                  "ja": "Yu Gothic", "ko": "Malgun Gothic"}
+DEFAULT_FONT = "Calibri"
+
+
+def font_for(language: str | None) -> str:
+    """The cell font for labels in ``language`` (a code such as "th", "zh_Hans" or "zh-Hans")."""
+    if not language:
+        return DEFAULT_FONT
+    return FONT_BY_SCRIPT.get(language.replace("-", "_").split("_")[0].lower(), DEFAULT_FONT)
+
 
 class Formats:
     """Every cell format of a workbook, made once, each with its quote-prefixed twin."""
 
-    def __init__(self, workbook: Workbook):
+    def __init__(self, workbook: Workbook, font: str = DEFAULT_FONT):
         self._workbook = workbook
+        self.font = font
         self._props: dict[int, dict[str, Any]] = {}
         self._guarded: dict[int | None, Any] = {}
         self.title = self._add({"bold": True, "font_size": 14})
@@ -103,6 +118,8 @@ class Formats:
         self.numbers: dict[str, Any] = {}
 
     def _add(self, props: dict[str, Any]):
+        if self.font != DEFAULT_FONT:
+            props = {"font_name": self.font, **props}
         made = self._workbook.add_format(props)
         self._props[id(made)] = props
         return made
@@ -459,11 +476,12 @@ def _properties(data: ExportInput, title: str) -> dict[str, Any]:
 
 def write_workbook(write: Callable[[Book], None], *, largest_sheet_cells: int,
                    properties: dict[str, Any] | None = None, title: str | None = None,
-                   notice: str | None = None) -> bytes:
+                   notice: str | None = None, language: str | None = None) -> bytes:
     """Open a workbook in the mode its size calls for, let ``write`` fill it, return the file.
 
     ``largest_sheet_cells`` (see :func:`cells_of`) decides whether it is streamed; ``title``
-    (by default the properties' title) heads every printed page.
+    (by default the properties' title) heads every printed page; every cell names a font
+    covering ``language``, the language of its labels (:func:`font_for`).
     """
     streamed = largest_sheet_cells > STREAM_FROM_CELLS
     output = io.BytesIO()
@@ -473,8 +491,11 @@ def write_workbook(write: Callable[[Book], None], *, largest_sheet_cells: int,
                                             "in_memory": not streamed})
     if properties:
         workbook.set_properties(properties)
+    font = font_for(language)
+    if font != DEFAULT_FONT:
+        workbook.formats[0].set_font_name(font)  # the default style: cells without a format
     with cycle_collector_paused():
-        write(Book(workbook, Formats(workbook), streamed, notice=notice,
+        write(Book(workbook, Formats(workbook, font), streamed, notice=notice,
                    title=title or (properties or {}).get("title") or ""))
         workbook.close()
     return output.getvalue()
@@ -503,9 +524,8 @@ def cycle_collector_paused() -> Iterator[None]:
 
 
 def build_table_workbook(sheet: str, tables: Sequence[Table], *, title: str | None = None,
-                         freeze_columns: int = 0,
-                         properties: dict[str, Any] | None = None,
-                         notice: str | None = None) -> bytes:
+                         freeze_columns: int = 0, properties: dict[str, Any] | None = None,
+                         notice: str | None = None, language: str | None = None) -> bytes:
     """One sheet of tables under an optional bold title: the app's small downloads
     (the round tracker) are written by the same writer as the exports."""
 
@@ -522,7 +542,7 @@ def build_table_workbook(sheet: str, tables: Sequence[Table], *, title: str | No
             row = write_table(book, ws, table, row, freeze_columns=freeze_columns)
 
     return write_workbook(write, largest_sheet_cells=cells_of(tables), properties=properties,
-                          title=title or sheet, notice=notice)
+                          title=title or sheet, notice=notice, language=language)
 
 
 def regional_title(data: ExportInput) -> str:
@@ -555,7 +575,7 @@ def build_regional_workbook(data: ExportInput, progress: Progress | None = None)
 
     result = write_workbook(write, largest_sheet_cells=cells_of([data_sheet]),
                             notice=DEMO_NOTICE if data.meta.demo else None,
-                            properties=_properties(data, title))
+                            properties=_properties(data, title), language=data.meta.language)
     report(100)
     return result
 
@@ -601,6 +621,6 @@ def build_country_workbook(data: ExportInput, progress: Progress | None = None) 
 
     result = write_workbook(write, largest_sheet_cells=cells_of([answers]),
                             notice=DEMO_NOTICE if data.meta.demo else None,
-                            properties=_properties(data, title))
+                            properties=_properties(data, title), language=data.meta.language)
     report(100)
     return result

@@ -32,8 +32,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
+    from .catalogues import ensure_compiled
     from .i18n import select_locale
 
+    ensure_compiled()  # a fresh clone's catalogues work however the app is started
     babel.init_app(app, locale_selector=select_locale)
     from .request_guard import init_request_guard
 

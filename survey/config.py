@@ -89,7 +89,11 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": int(env.get("SURVEY_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
         "WTF_CSRF_TIME_LIMIT": None,  # the session lifetime bounds the token instead
         "BABEL_DEFAULT_LOCALE": "en",
-        "SURVEY_LANGUAGES": {"en": "English", "fr": "Français"},
+        # Each language in its own name. English is authoritative; the others' status (draft or
+        # checked by a native-speaking official) is in survey/translations/status.yaml.
+        "SURVEY_LANGUAGES": {"en": "English", "fr": "Français", "id": "Bahasa Indonesia",
+                             "th": "ไทย", "vi": "Tiếng Việt", "zh_Hans": "中文（简体）",
+                             "ar": "العربية"},
         "SURVEY_MAIL_SERVER": env.get("SURVEY_MAIL_SERVER"),
         "SURVEY_MAIL_PORT": int(env.get("SURVEY_MAIL_PORT", "587")),
         "SURVEY_MAIL_USERNAME": env.get("SURVEY_MAIL_USERNAME"),

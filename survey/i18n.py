@@ -2,15 +2,58 @@
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, request
+from collections.abc import Iterable
+
+from flask import current_app, has_request_context, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 
 
+def N_(text: str) -> str:
+    """Mark a text for the catalogue where it is defined; it is translated where shown."""
+    return text
+
+
+SESSION_LANGUAGE = "language"
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
+# Browser tags that mean a shipped language written another way (Simplified Chinese).
+_TRADITIONAL_CHINESE = ("zh-tw", "zh-hk", "zh-mo", "zh-hant")
+_TAG_ALIASES = {"zh": "zh_Hans", "zh-cn": "zh_Hans", "zh-sg": "zh_Hans", "zh-my": "zh_Hans",
+                "zh-hans": "zh_Hans", "in": "id"}
+
+
 def select_locale() -> str:
+    """The person's own choice (their account's, else this browser session's when logged
+    out), else the best language their browser asks for, else English."""
     languages = current_app.config["SURVEY_LANGUAGES"]
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language
-    return request.accept_languages.best_match(list(languages)) or "en"
+    chosen = session.get(SESSION_LANGUAGE)
+    if chosen in languages and not (current_user and current_user.is_authenticated):
+        return chosen
+    return browser_language(request.accept_languages, languages)
+
+
+def browser_language(accepted: Iterable[tuple[str, float]], languages: Iterable[str]) -> str:
+    """The first of the browser's languages (best quality first) that is shipped: exactly,
+    by alias (zh-CN → zh_Hans) or by its main tag (fr-CA → fr); English when none is."""
+    shipped = {code.lower().replace("_", "-"): code for code in languages}
+    for tag, quality in accepted:
+        if quality <= 0 or tag == "*":
+            continue
+        tag = tag.lower().replace("_", "-")
+        if tag.startswith(_TRADITIONAL_CHINESE):
+            continue  # not read as Simplified Chinese; English (or a later choice) instead
+        for candidate in (tag, "-".join(tag.split("-")[:2]), tag.split("-")[0]):
+            code = shipped.get(candidate) or _TAG_ALIASES.get(candidate)
+            if code in languages:
+                return code
+    return "en"
+
+
+def text_direction(locale: str | None = None) -> str:
+    code = str(locale or get_locale() or "en")
+    return "rtl" if code.split("_")[0] in RTL_LANGUAGES else "ltr"
 
 
 def number_locale() -> str:
@@ -19,8 +62,6 @@ def number_locale() -> str:
     The page's language for now; the one place to change if people ever choose a
     number format apart from their language.
     """
-    from flask_babel import get_locale
-
     return str(get_locale() or "en")
 
 

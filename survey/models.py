@@ -72,12 +72,14 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
 
 
 # How a status reads on pages and in spreadsheets.
+from .i18n import N_  # noqa: E402 - the marker only
+
 STATUS_LABELS = {
-    ResponseStatus.NOT_STARTED: "Not started",
-    ResponseStatus.IN_PROGRESS: "In progress",
-    ResponseStatus.SUBMITTED: "Submitted",
-    ResponseStatus.RETURNED: "Returned",
-    ResponseStatus.APPROVED: "Approved",
+    ResponseStatus.NOT_STARTED: N_("Not started"),
+    ResponseStatus.IN_PROGRESS: N_("In progress"),
+    ResponseStatus.SUBMITTED: N_("Submitted"),
+    ResponseStatus.RETURNED: N_("Returned"),
+    ResponseStatus.APPROVED: N_("Approved"),
 }
 
 
@@ -109,7 +111,8 @@ class User(UserMixin, db.Model):
     country_id: Mapped[int | None] = mapped_column(ForeignKey("countries.id"), index=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    language: Mapped[str] = mapped_column(String(8), default="en")
+    # None until the person chooses (the browser's Accept-Language decides till then).
+    language: Mapped[str | None] = mapped_column(String(8))
     # Bumped on password change or deactivation: sessions carrying an older value end.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

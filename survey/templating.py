@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 
+from babel.dates import format_date, format_time
 from flask import Flask, request
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 from sqlalchemy import case, func, select
 
+from questionnaires.numbers import format_number
+
 from .access import visible_rounds
+from .catalogues import draft_languages
 from .extensions import db
-from .i18n import number_locale
+from .i18n import N_, number_locale, text_direction
 from .models import STATUS_LABELS, Notification, Response, ResponseStatus, Role, Round, RoundState
+
+ROLE_NAMES = {Role.FOCAL_POINT: N_("focal point"), Role.REVIEWER: N_("reviewer"),
+              Role.ANALYST: N_("analyst"), Role.ADMIN: N_("admin")}
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -27,15 +35,37 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.template_filter("status_label")
     def status_label(status: ResponseStatus | str) -> str:
-        return STATUS_LABELS[ResponseStatus(status)]
+        return gettext(STATUS_LABELS[ResponseStatus(status)])
+
+    @app.template_filter("role_name")
+    def role_name(role: Role | str) -> str:
+        """A role as the pages name it, in the page's language ("focal point", "point focal")."""
+        return gettext(ROLE_NAMES[Role(role)])
 
     @app.template_filter("when")
     def when(value: dt.datetime | dt.date | None) -> str:
+        """A date or a time (UTC) in the page's language: "05 Mar 2026 14:00 UTC",
+        "5 mars 2026 14:00 UTC", "5 มี.ค. 2026 14:00 UTC"."""
         if value is None:
             return "—"
+        locale = number_locale()
+        english = locale.split("_")[0] == "en"
+        day = format_date(value, "dd MMM yyyy" if english else "medium", locale=locale)
         if isinstance(value, dt.datetime):
-            return value.strftime("%d %b %Y %H:%M") + " UTC"
-        return value.strftime("%d %b %Y")
+            return f"{day} {format_time(value, 'HH:mm', locale=locale)} UTC"
+        return day
+
+    @app.template_filter("number")
+    def number(value: float | int | Decimal | None, places: int | None = None,
+               percent: bool = False) -> str:
+        """A figure written the way the page's language writes numbers, as typed numbers
+        are read back (questionnaires.numbers): "1,500.5", "1 500,5", "١٬٥٠٠٫٥"."""
+        if value is None or value != value:  # None or NaN
+            return "–"
+        figure = Decimal(str(value))
+        if places is not None:
+            figure = figure.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        return format_number(figure, number_locale(), percent=percent)
 
     @app.template_filter("paragraphs")
     def paragraphs(text: str | None) -> Markup:
@@ -61,8 +91,12 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def common() -> dict:
+        locale = str(get_locale() or "en")
         return {"today": dt.date.today(), "ResponseStatus": ResponseStatus,
-                "get_locale": get_locale, "header": Header()}
+                "get_locale": get_locale, "header": Header(),
+                "text_direction": text_direction(locale),
+                "languages": app.config["SURVEY_LANGUAGES"],
+                "draft_translation": locale in draft_languages()}
 
 
 def _rounds_in(context) -> list[Round]:

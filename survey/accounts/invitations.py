@@ -12,6 +12,8 @@ import secrets
 from collections.abc import Callable
 
 from flask import current_app, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from ..audit import record
@@ -95,15 +97,17 @@ def send_invitation(user: User, actor: User, link_for: LinkBuilder) -> None:
         raise SurveyError(f"{user.email} has already set a password; send a password reset instead")
     raw = issue_token(user, INVITE, actor)
     days = LIFETIMES[INVITE].days
-    send_mail(user.email, "Your account for the Bali Process capability survey",
-              f"Hello {user.display_name},\n\n"
-              f"{actor.display_name} has created an account for you on the Following the Money "
-              f"capability survey of the Bali Process Working Group on Trafficking in Persons "
-              f"({user.role.value.replace('_', ' ')}"
-              f"{', ' + user.country.name if user.country else ''}).\n\n"
-              f"Choose your password here (the link works once, for {days} days):\n"
-              f"{link_for(INVITE, raw)}\n\n"
-              "If you did not expect this message, you can ignore it.\n")
+    with force_locale(user.language or "en"):  # the recipient's language, not the sender's
+        role = user.role.value.replace("_", " ") + (", " + user.country.name if user.country else "")
+        send_mail(user.email, _("Your account for the Bali Process capability survey"),
+                  _("Hello %(name)s,", name=user.display_name) + "\n\n"
+                  + _("%(actor)s has created an account for you on the Following the Money "
+                      "capability survey of the Bali Process Working Group on Trafficking in "
+                      "Persons (%(role)s).", actor=actor.display_name, role=role) + "\n\n"
+                  + _("Choose your password here (the link works once, for %(days)d days):",
+                      days=days) + "\n"
+                  + f"{link_for(INVITE, raw)}\n\n"
+                  + _("If you did not expect this message, you can ignore it.") + "\n")
     record("user.invite", "user", user=actor, entity_id=user.id,
            country_id=user.country_id, new={"email": user.email})
 
@@ -124,10 +128,13 @@ def request_password_reset(email: str, link_for: LinkBuilder) -> None:
         return  # the link sent a moment ago still works
     raw = issue_token(user, RESET)
     minutes = int(LIFETIMES[RESET].total_seconds() // 60)
-    send_mail(user.email, "Reset your password for the Bali Process capability survey",
-              f"Hello {user.display_name},\n\n"
-              f"Someone (we hope you) asked to reset the password of this account. Choose a new "
-              f"password here (the link works once, for {minutes} minutes):\n"
-              f"{link_for(RESET, raw)}\n\n"
-              "If you did not ask for this, ignore this message: your password stays as it is.\n")
+    with force_locale(user.language or "en"):  # the recipient's language
+        send_mail(user.email, _("Reset your password for the Bali Process capability survey"),
+                  _("Hello %(name)s,", name=user.display_name) + "\n\n"
+                  + _("Someone (we hope you) asked to reset the password of this account. Choose "
+                      "a new password here (the link works once, for %(minutes)d minutes):",
+                      minutes=minutes) + "\n"
+                  + f"{link_for(RESET, raw)}\n\n"
+                  + _("If you did not ask for this, ignore this message: your password stays as "
+                      "it is.") + "\n")
     record("user.reset_requested", "user", user=user, entity_id=user.id)

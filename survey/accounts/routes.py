@@ -44,6 +44,7 @@ from sqlalchemy import select
 from .. import limits
 from ..audit import record
 from ..extensions import db, login_manager
+from ..i18n import SESSION_LANGUAGE
 from ..models import User, utcnow
 from ..rules import commit_or_explain
 from ..security import safe_next_url
@@ -318,6 +319,27 @@ def change_language():
         return redirect(url_for("accounts.account"))
     return render_template("accounts/account.html", password_form=password_form,
                            language_form=language_form), 422
+
+
+@bp.post("/language")
+def choose_language():
+    """The switcher on every page: the account's language when logged in (recorded like the
+    account page's choice), this browser session's otherwise; back to the same page."""
+    code = request.form.get("language", "")
+    back = safe_next_url(request.form.get("next")) or url_for("home.index")
+    if code not in current_app.config["SURVEY_LANGUAGES"]:
+        flash(_("That language is not offered."), "error")
+        return redirect(back)
+    if current_user.is_authenticated:
+        user = current_user._get_current_object()
+        if user.language != code:
+            record("user.language", "user", user=user, entity_id=user.id, old=user.language,
+                   new=code)
+            user.language = code
+            db.session.commit()
+    else:
+        session[SESSION_LANGUAGE] = code
+    return redirect(back)
 
 
 @login_manager.unauthorized_handler

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from questionnaires import Definition
@@ -29,54 +31,55 @@ from ..models import (
 from ..questionnaire_versions import definition_of
 
 ACTION_LABELS = {
-    "answer.save": "Answer saved",
-    "answer.confirm": "Carried-over answer confirmed",
-    "response.status": "Response status changed",
-    "response.prefill": "Answers carried over from the previous round",
-    "response.publishable": "Profile publication changed",
-    "comment.add": "Comment written",
-    "comment.resolve": "Comment thread resolved",
-    "comment.reopen": "Comment thread reopened",
-    "round.create": "Round created (draft)",
-    "round.dates": "Round dates changed",
-    "round.open": "Round opened",
-    "round.close": "Round closed",
-    "round.reopen": "Round reopened",
-    "round.archive": "Round archived",
-    "user.create": "Account created",
-    "user.invite": "Invitation sent",
-    "user.invite_used": "Invitation used (password chosen)",
-    "user.reset_requested": "Password reset asked for",
-    "user.reset_used": "Password reset used",
-    "user.password": "Password changed",
-    "user.deactivate": "Account deactivated",
-    "user.reactivate": "Account reactivated",
-    "user.role": "Role or country changed",
-    "user.login": "Logged in",
-    "user.language": "Language changed",
-    "api_token.create": "API token created",
-    "api_token.revoke": "API token revoked",
-    "questionnaire.upload": "Questionnaire version uploaded",
-    "questionnaire.translation": "Questionnaire text translated or corrected",
-    "questionnaire.translations": "Questionnaire translations applied from a file",
-    "export.request": "Regional export asked for",
-    "export.country": "Country workbook downloaded",
-    "answer.warning_confirm": "Warning confirmed (figure checked)",
-    "answer.warning_unconfirm": "Warning confirmation withdrawn",
-    "response.workbook_upload": "Answers applied from a workbook",
-    "notifications.preferences": "E-mail choices changed",
-    "round.remind": "Reminders sent by an administrator",
-    "round.reminder_days": "Reminder days changed",
-    "user.reviewer_countries": "Reviewer's members changed",
+    "answer.save": _l("Answer saved"),
+    "answer.confirm": _l("Carried-over answer confirmed"),
+    "response.status": _l("Response status changed"),
+    "response.prefill": _l("Answers carried over from the previous round"),
+    "response.publishable": _l("Profile publication changed"),
+    "comment.add": _l("Comment written"),
+    "comment.resolve": _l("Comment thread resolved"),
+    "comment.reopen": _l("Comment thread reopened"),
+    "round.create": _l("Round created (draft)"),
+    "round.dates": _l("Round dates changed"),
+    "round.open": _l("Round opened"),
+    "round.close": _l("Round closed"),
+    "round.reopen": _l("Round reopened"),
+    "round.archive": _l("Round archived"),
+    "user.create": _l("Account created"),
+    "user.invite": _l("Invitation sent"),
+    "user.invite_used": _l("Invitation used (password chosen)"),
+    "user.reset_requested": _l("Password reset asked for"),
+    "user.reset_used": _l("Password reset used"),
+    "user.password": _l("Password changed"),
+    "user.deactivate": _l("Account deactivated"),
+    "user.reactivate": _l("Account reactivated"),
+    "user.role": _l("Role or country changed"),
+    "user.login": _l("Logged in"),
+    "user.language": _l("Language changed"),
+    "api_token.create": _l("API token created"),
+    "api_token.revoke": _l("API token revoked"),
+    "questionnaire.upload": _l("Questionnaire version uploaded"),
+    "questionnaire.translation": _l("Questionnaire text translated or corrected"),
+    "questionnaire.translations": _l("Questionnaire translations applied from a file"),
+    "export.request": _l("Regional export asked for"),
+    "export.country": _l("Country workbook downloaded"),
+    "answer.warning_confirm": _l("Warning confirmed (figure checked)"),
+    "answer.warning_unconfirm": _l("Warning confirmation withdrawn"),
+    "response.workbook_upload": _l("Answers applied from a workbook"),
+    "notifications.preferences": _l("E-mail choices changed"),
+    "round.remind": _l("Reminders sent by an administrator"),
+    "round.reminder_days": _l("Reminder days changed"),
+    "user.reviewer_countries": _l("Reviewer's members changed"),
 }
-ROLE_LABELS = {"focal_point": "Focal point", "reviewer": "Reviewer", "analyst": "Analyst",
-               "admin": "Administrator"}
-FIELD_LABELS = {"opens_on": "Opening date", "closes_on": "Closing date", "name": "Name",
-                "questionnaire": "Questionnaire", "email": "E-mail", "role": "Role",
-                "country": "Country", "prefix": "Token prefix", "key": "Version",
-                "filename": "File", "checksum": "Checksum", "answers": "Answers carried over",
-                "from_response": "From the response of", "text": "Text", "status": "Status",
-                "language": "Language", "texts": "Texts changed", "source": "From"}
+ROLE_LABELS = {"focal_point": _l("Focal point"), "reviewer": _l("Reviewer"), "analyst": _l("Analyst"),
+               "admin": _l("Administrator")}
+FIELD_LABELS = {"opens_on": _l("Opening date"), "closes_on": _l("Closing date"), "name": _l("Name"),
+                "questionnaire": _l("Questionnaire"), "email": _l("E-mail"), "role": _l("Role"),
+                "country": _l("Country"), "prefix": _l("Token prefix"), "key": _l("Version"),
+                "filename": _l("File"), "checksum": _l("Checksum"), "answers": _l("Answers carried over"),
+                "from_response": _l("From the response of"),
+                "text": _l("Text"), "status": _l("Status"), "language": _l("Language"),
+                "texts": _l("Texts changed"), "source": _l("From")}
 NOTHING = "none"
 
 
@@ -214,7 +217,7 @@ def _answer_changes(old: Mapping[str, Any], new: Mapping[str, Any], question) ->
 
 def _status(value: Any) -> str:
     try:
-        return STATUS_LABELS[ResponseStatus(value)]
+        return gettext(STATUS_LABELS[ResponseStatus(value)])
     except ValueError:
         return _plain(value)
 

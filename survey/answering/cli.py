@@ -124,7 +124,7 @@ def _import(file: str, iso3: str | None, round_name: str | None, *, email: str, 
                 settle(upload, qid, choice)
         for qid, n in picks:
             choose(upload, qid, n)
-        view = preview(upload, user.language)
+        view = preview(upload, user.language or "en")
         _show(view)
         if dry_run:
             db.session.rollback()

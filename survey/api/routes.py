@@ -125,7 +125,7 @@ def _input(round_: Round, user: User):
     status = request.args.get("status", "approved")
     try:
         return export_input([round_], status_filter=status, subregion=subregion, country=country,
-                            generated_by=f"{user.display_name} (API)", language=user.language)
+                            generated_by=f"{user.display_name} (API)", language=user.language or "en")
     except SurveyError as exc:
         raise ApiError(400, str(exc)) from None
 
@@ -276,7 +276,7 @@ def workbook(round_id: int):
                             "use /rounds/{id}/countries/{iso3}/workbook for your country")
     params = {"kind": "regional", "round": round_.id, "status": request.args.get("status"),
               "subregion": request.args.get("subregion") or None,
-              "format": request.args.get("format", "xlsx"), "language": user.language}
+              "format": request.args.get("format", "xlsx"), "language": user.language or "en"}
     try:
         result = build_export(params, f"{user.display_name} (API)")
     except SurveyError as exc:
@@ -296,7 +296,7 @@ def country_workbook(round_id: int, iso3: str):
         raise ApiError(403, "this token may not read that country")
     try:
         result = build_export({"kind": "country", "round": round_.id, "country": country.iso3,
-                               "language": user.language}, f"{user.display_name} (API)")
+                               "language": user.language or "en"}, f"{user.display_name} (API)")
     except SurveyError as exc:
         raise ApiError(404, str(exc)) from None
     return send_file(io.BytesIO(result.content), mimetype=XLSX_MIMETYPE, as_attachment=True,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -58,7 +60,7 @@ def publishable(round_id: int, iso3: str):
     with commit_or_explain() as outcome:
         profile_service.set_publishable(response, current_user, wanted)
     if not outcome.broken:
-        flash("The profile is now public." if wanted else "The profile is no longer public.",
+        flash(_("The profile is now public.") if wanted else _("The profile is no longer public."),
               "success")
     return redirect(url_for("profile_pages.profile", round_id=round_id, iso3=country.iso3))
 

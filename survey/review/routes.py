@@ -6,7 +6,7 @@ import re
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask import Response as HttpResponse
-from flask_babel import get_locale, ngettext
+from flask_babel import get_locale, gettext, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -25,7 +25,7 @@ from ..answering.responses import answers_of
 from ..answering.services import previous_response
 from ..confirmation import Confirmation, carried, confirmed
 from ..extensions import db
-from ..models import Answer, Response, ResponseStatus, ReviewComment, Role, Round, utcnow
+from ..models import STATUS_LABELS, Answer, Response, ResponseStatus, ReviewComment, Role, Round, utcnow
 from ..paging import paginate
 from ..questionnaire_versions import definition_of
 from ..request_guard import record_id
@@ -130,9 +130,10 @@ def _decide(response_id: int, action) -> HttpResponse:
     if outcome.broken:
         return redirect(url_for("review.show", response_id=response_id))
     if change is None:
-        flash("Nothing changed: the response already had that status.", "info")
+        flash(_("Nothing changed: the response already had that status."), "info")
     else:
-        flash(f"{response.country.name}: the response is now {response.status.value.replace('_', ' ')}.",
+        flash(_("%(country)s: the response is now %(status)s.", country=response.country.name,
+                status=gettext(STATUS_LABELS[response.status]).lower()),
               "success")
     return redirect(url_for("review.show", response_id=response_id))
 
@@ -301,7 +302,7 @@ def add_comment(response_id: int):
                                              parent_id=parent)
     if outcome.broken:
         return _comment_refused(response, outcome)
-    flash("Reply saved." if parent else "Comment saved.", "success")
+    flash(_("Reply saved.") if parent else _("Comment saved."), "success")
     return redirect(_back(response) + f"#comment-{comment.id}")
 
 
@@ -317,7 +318,7 @@ def resolve(comment_id: int):
         root = review_service.resolve_comment(comment, current_user, resolved)
     if outcome.broken:
         return redirect(_back(response))
-    flash("Thread marked resolved." if resolved else "Thread reopened.", "success")
+    flash(_("Thread marked resolved.") if resolved else _("Thread reopened."), "success")
     return redirect(_back(response) + f"#comment-{root.id}")
 
 
@@ -343,5 +344,6 @@ def notifications_read():
     link = safe_next_url(request.form.get("link"))  # only paths on this site
     if link:
         return redirect(link)
-    flash(f"{count} notification(s) marked as read.", "success")
+    flash(ngettext("%(num)d notification marked as read.",
+                   "%(num)d notifications marked as read.", count), "success")
     return redirect(url_for("review.notifications"))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
+from flask_babel import gettext
 
 from exports import DEMO_NOTICE, Table, build_table_workbook
 
+from ..i18n import number_locale
 from ..models import STATUS_LABELS
 from .services import Tracker
 
@@ -37,6 +39,7 @@ def tracker_workbook(tracker: Tracker) -> bytes:
                   formats={"Last activity (UTC)": "datetime"},
                   widths={"Member": 28, "Sub-region": 16, "Status": 16,
                           "Last activity (UTC)": 18, "Focal points": 50})
-    return build_table_workbook("Tracker", [table], title=f"Round tracker: {tracker.round.name}",
-                                freeze_columns=1,
+    return build_table_workbook("Tracker", [table],
+                                title=gettext("Round tracker: %(round)s", round=tracker.round.name),
+                                freeze_columns=1, language=number_locale(),
                                 notice=DEMO_NOTICE if tracker.round.is_demo else None)

@@ -14,7 +14,7 @@ from survey.extensions import db
 from survey.models import Answer, Country, Response, User
 from survey.questionnaire_versions import register_definition
 from survey.rounds import open_round
-from tests.survey.answering.test_typed_numbers import DEFINITION, LANGUAGES, NNBSP
+from tests.survey.answering.test_typed_numbers import DEFINITION, LANGUAGES, NNBSP, said, saved_as
 
 from .conftest import log_in
 
@@ -75,18 +75,18 @@ def test_autosave_asks_which_number_was_meant_and_saves_the_pick(browser, live_s
         field = block.locator('input[name="ratio"]')
         field.fill("1.500")
         field.press("Tab")  # leaving the field saves it in the background
-        group = block.get_by_role("group", name="Which number did you mean?")
+        group = block.get_by_role("group", name=said("fr", "Which number did you mean?"))
         expect(group).to_be_visible()
         expect(block.get_by_role("alert")).to_have_text(
             f"This can be read in two ways: did you mean 1{NNBSP}500 or 1,5?")
         expect(block.locator(".q-status")).to_have_text(
-            "Not saved yet: choose which number you meant.")
+            said("fr", "Not saved yet: choose which number you meant."))
         assert "err-ratio" in field.get_attribute("aria-describedby")
         assert stored(response, "ratio") is None
         assert axe_violations(page) == []
 
         group.get_by_label("1,5").check()
-        expect(block.locator(".saved-as")).to_have_text("Saved as 1,5")
+        expect(block.locator(".saved-as")).to_have_text(saved_as("fr", "1,5"))
         expect(group).to_have_count(0)
         expect(block.get_by_role("alert")).to_be_hidden()
         assert "err-ratio" not in (field.get_attribute("aria-describedby") or "")
@@ -97,7 +97,7 @@ def test_autosave_asks_which_number_was_meant_and_saves_the_pick(browser, live_s
         amount.fill("1 500 000,50")
         amount.press("Tab")
         expect(page.locator("#q-amount .saved-as")).to_have_text(
-            f"Saved as 1{NNBSP}500{NNBSP}000,5")
+            saved_as("fr", f"1{NNBSP}500{NNBSP}000,5"))
         assert stored(response, "amount") == 1500000.5
         assert axe_violations(page) == []
     finally:
@@ -118,7 +118,7 @@ def test_skip_logic_compares_the_number_the_server_read(page, figures):
     expect(follow_up).to_be_hidden()
     count.fill("1.500")
     count.press("Tab")
-    expect(page.locator("#q-count .saved-as")).to_have_text(f"Saved as 1{NNBSP}500")
+    expect(page.locator("#q-count .saved-as")).to_have_text(saved_as("fr", f"1{NNBSP}500"))
     expect(follow_up).to_be_visible()
     assert stored(response, "count") == 1500
     page.reload()  # the stored number comes with the page
@@ -141,17 +141,17 @@ def test_without_script_the_page_asks_and_the_pick_is_saved(browser, live_server
         open_figures(page, response)
         page.locator('input[name="ratio"]').fill("1.500")
         page.locator('input[name="agency"]').fill("AMLO")
-        page.get_by_role("button", name="Save", exact=True).click()
+        page.get_by_role("button", name=said("fr", "Save"), exact=True).click()
         block = page.locator("#q-ratio")
-        group = block.get_by_role("group", name="Which number did you mean?")
+        group = block.get_by_role("group", name=said("fr", "Which number did you mean?"))
         expect(group).to_be_visible()
         expect(block.locator('input[name="ratio"]')).to_have_value("1.500")
         assert stored(response, "ratio") is None and stored(response, "agency") == "AMLO"
 
         group.get_by_label(f"1{NNBSP}500").check()
-        page.get_by_role("button", name="Save", exact=True).click()
-        expect(page.get_by_text("Your answers are saved.")).to_be_visible()
-        expect(page.locator("#q-ratio .saved-as")).to_have_text(f"Saved as 1{NNBSP}500")
+        page.get_by_role("button", name=said("fr", "Save"), exact=True).click()
+        expect(page.get_by_text(said("fr", "Your answers are saved."))).to_be_visible()
+        expect(page.locator("#q-ratio .saved-as")).to_have_text(saved_as("fr", f"1{NNBSP}500"))
         expect(page.locator('input[name="ratio"]')).to_have_value(f"1{NNBSP}500")
         assert stored(response, "ratio") == 1500
     finally:
@@ -174,8 +174,8 @@ def test_the_page_that_asks_is_accessible(browser, live_server, figures):
         # Post the page without waiting for the background saves (they ask the same).
         page.evaluate("document.getElementById('section-form').submit()")
         page.wait_for_load_state()
-        expect(page.locator("#q-ratio").get_by_role("group",
-                                                    name="Which number did you mean?")).to_be_visible()
+        question = said("fr", "Which number did you mean?")
+        expect(page.locator("#q-ratio").get_by_role("group", name=question)).to_be_visible()
         expect(page.locator("#err-amount")).to_contain_text("without words or letters")
         assert axe_violations(page) == []
     finally:

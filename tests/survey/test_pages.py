@@ -103,11 +103,15 @@ def test_questionnaire_of_the_round_is_shown_with_help(client, demo, make_user):
 
 def test_language_follows_the_user_setting_then_the_browser(client, make_user):
     page = client.get("/login", headers={"Accept-Language": "fr-FR,fr;q=0.9"}).get_data(as_text=True)
-    assert '<html lang="fr">' in page
+    assert '<html lang="fr" dir="ltr">' in page
     user = make_user("admin")
     login_as(client, user)
     page = client.get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
-    assert '<html lang="en">' in page  # the account's own choice (English) wins
+    assert '<html lang="fr" dir="ltr">' in page  # no choice made yet: the browser's
+    user.language = "en"
+    db.session.commit()
+    page = client.get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in page  # the account's own choice (English) wins
 
 
 def test_a_draft_round_questionnaire_is_for_administrators_only(client, seeded, make_user):

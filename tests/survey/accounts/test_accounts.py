@@ -92,7 +92,7 @@ def test_choose_language_shows_questionnaire_labels_in_it(demo, client):
     db.session.expire_all()
     assert db.session.get(User, focal.id).language == "fr"
     html = client.get(f"/responses/{response_of('THA').id}/sections/legal").get_data(as_text=True)
-    assert '<html lang="fr">' in html
+    assert '<html lang="fr" dir="ltr">' in html
     assert ">Oui</label>" in html and ">En partie</label>" in html   # built-in answer labels
     # Labels without a French text fall back to English.
     assert "Is trafficking in persons" in html or "trafficking" in html

@@ -41,6 +41,18 @@ LANGUAGES = {"en": "English", "fr": "Français", "de": "Deutsch", "de_CH": "Deut
 NNBSP = "\u202f"  # French groups digits with a narrow no-break space
 
 
+def said(language: str, text: str, **params) -> str:
+    """The interface's ``text`` as a person reading ``language`` sees it (its catalogue's)."""
+    from flask_babel import force_locale, gettext
+
+    with force_locale(language):
+        return gettext(text, **params)
+
+
+def saved_as(language: str, shown: str) -> str:
+    return said(language, "Saved as %(value)s", value=shown)
+
+
 @pytest.fixture
 def figures(demo, app, client):
     """Thailand's response to a round whose questionnaire has one question of each number type."""
@@ -110,7 +122,7 @@ def test_a_page_save_reads_the_number_by_the_persons_language(figures, client, l
     assert reply.status_code == 302, reply.get_data(as_text=True)
     assert stored(figures, "amount") == 1500000.5
     html = html_lib.unescape(client.get(page_url(figures)).get_data(as_text=True))
-    assert f"Saved as {shown}" in html
+    assert saved_as(language, shown) in html
     # The field shows the stored number the same way, so saving the page again changes nothing.
     assert f'name="amount" type="text" value="{shown}"' in html
     again = client.post(page_url(figures), data={"amount": shown, "amount__version": "1"})
@@ -124,7 +136,7 @@ def test_autosave_reads_the_number_the_same_way_and_says_what_was_stored(figures
     reply = autosave(client, figures, "amount", amount=typed)
     assert reply.status_code == 200, reply.get_data(as_text=True)
     assert reply.json["saved"] is True
-    assert reply.json["shown"] == f"Saved as {shown}"
+    assert reply.json["shown"] == saved_as(language, shown)
     assert reply.json["number"] == 1500000.5
     assert stored(figures, "amount") == 1500000.5
 
@@ -138,9 +150,9 @@ def test_percentages_years_and_whole_numbers_are_shown_back_their_own_way(figure
     assert (stored(figures, "share"), stored(figures, "since"), stored(figures, "count")) == \
         (12.5, 2012, 12000)
     html = client.get(page_url(figures)).get_data(as_text=True)
-    assert "Saved as 12,5\u00a0%" in html           # French puts a space before the sign
-    assert "Saved as 2012<" in html                 # a year is not grouped
-    assert f"Saved as 12{NNBSP}000<" in html
+    assert saved_as("fr", "12,5\u00a0%") in html    # French puts a space before the sign
+    assert saved_as("fr", "2012") + "<" in html     # a year is not grouped
+    assert saved_as("fr", f"12{NNBSP}000") + "<" in html
 
 
 def test_two_readings_are_asked_about_and_nothing_is_saved_until_the_pick(figures, client):
@@ -155,13 +167,13 @@ def test_two_readings_are_asked_about_and_nothing_is_saved_until_the_pick(figure
     assert 'value="1.500"' in html                  # what was typed stays in the field
     choices = re.findall(r'name="ratio__reading" value="([^"]*)"', html)
     assert choices == ["1500", "1.5"]
-    assert "Which number did you mean?" in html
+    assert said("fr", "Which number did you mean?") in html
     # The pick comes back with the same text and is applied.
     reply = client.post(page_url(figures), data={"ratio": "1.500", "ratio__reading": "1.5",
                                                  "ratio__version": "0"})
     assert reply.status_code == 302
     assert stored(figures, "ratio") == 1.5
-    assert "Saved as 1,5" in client.get(page_url(figures)).get_data(as_text=True)
+    assert saved_as("fr", "1,5") in client.get(page_url(figures)).get_data(as_text=True)
 
 
 def test_a_pick_that_is_not_a_reading_of_the_text_saves_nothing(figures, client):
@@ -202,7 +214,7 @@ def test_autosave_asks_with_the_same_choices_and_saves_the_pick(figures, client)
     assert stored(figures, "ratio") is None
     reply = autosave(client, figures, "ratio", ratio="1.500", ratio__reading="1500")
     assert reply.status_code == 200 and reply.json["saved"] is True
-    assert reply.json["shown"] == f"Saved as 1{NNBSP}500"
+    assert reply.json["shown"] == saved_as("fr", f"1{NNBSP}500")
     assert stored(figures, "ratio") == 1500
 
 
