@@ -160,7 +160,7 @@ def test_the_migration_keeps_english_only_where_someone_chose_it(app, demo):
            old="fr", new="en")
     db.session.commit()
     db.session.remove()
-    downgrade(revision="0008_workbook_uploads")
+    downgrade(revision="0010_questionnaire_translations")
     with db.engine.begin() as conn:       # what the old schema held: 'en' everywhere by default
         conn.execute(sa.text("UPDATE users SET language = 'en'"))
         conn.execute(sa.text("UPDATE users SET language = 'fr' WHERE id = :id"), {"id": chose_fr})

@@ -1,7 +1,7 @@
 """questionnaire translations: a layer of texts per version and language, and uploads
 
 Revision ID: 0010_questionnaire_translations
-Revises: 0008_workbook_uploads
+Revises: 0009_demo_rounds
 Create Date: 2026-12-01
 
 - questionnaire_translations: per questionnaire version, language and text key (subject

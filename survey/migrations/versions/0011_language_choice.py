@@ -1,7 +1,7 @@
 """language choice: a person's language is unset until they choose one (issue 13)
 
 Revision ID: 0011_language_choice
-Revises: 0008_workbook_uploads
+Revises: 0010_questionnaire_translations
 Create Date: 2026-12-01
 
 - users.language becomes nullable. Until now every account was created with 'en', whether or
