@@ -89,8 +89,8 @@ def schemas() -> dict[str, Any]:
             "error": _text("What went wrong, in words"),
             "status": {"type": "integer", "description": "The HTTP status code"}}},
         "Round": {"type": "object", "required": [
-            "id", "name", "demo", "notice", "state", "questionnaire", "previous_round_id", "opens_on", "closes_on",
-            "answers_url", "scores_url"], "properties": {
+            "id", "name", "demo", "notice", "state", "questionnaire", "previous_round_id",
+            "opens_on", "closes_on", "answers_url", "scores_url"], "properties": {
             "id": {"type": "integer", "description": "The round's id, used in the other paths"},
             **_demo(),
             "name": _text("The round's name"),

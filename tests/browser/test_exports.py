@@ -27,7 +27,9 @@ def test_analyst_downloads_a_regional_workbook(page, demo, tmp_path):
     workbook = load(path.read_bytes())
     scores = {row["ISO3"] for row in table(workbook["Scores"], "Scores")}
     assert scores == {"AUS", "NZL", "SGP", "MYS", "LKA", "IDN"}  # approved + submitted
-    assert "UNREVIEWED" in workbook["Overview"]["A2"].value
+    heading = [str(c.value or "") for c in workbook["Overview"]["A"][:4]]
+    assert "DEMONSTRATION DATA" in heading[1]        # the demo's notice first, then the scope
+    assert any("UNREVIEWED" in line for line in heading[2:]), heading
 
 
 def test_focal_point_downloads_own_country_workbook(page, demo, tmp_path):
