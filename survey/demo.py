@@ -91,6 +91,19 @@ PUBLIC_RECORD = frozenset({
     "op_fiu", "coop_fiu_egmont", "coop_asset_recovery_network", "me_body", "leg_me_year",
     "me_report_type", "me_rating_r3", "me_rating_r4", "me_rating_r24", "me_rating_r38",
     "me_rating_io2", "me_rating_io5", "me_rating_io6", "me_rating_io7", "me_rating_io8"})
+# The closed v1 pilot's public-record questions (treaty status, FIU type, Egmont and
+# ARIN-AP membership, mutual evaluation year and ratings), answered from the verified
+# fact of the v2 question with the same meaning, mapped value by value (v1_public_record);
+# a fact with no value of the same meaning in v1 leaves the question unanswered. Legal
+# citations are never a fact: both rounds write PLACEHOLDER_LAW.
+_TREATY_V1 = {code: code for code in ("party", "extended", "signed", "not_party")}
+_RATINGS_V1 = {"technical_compliance": ("compliant", "largely_compliant",
+                                        "partially_compliant", "non_compliant"),
+               "effectiveness": ("high", "substantial", "moderate", "low")}
+PUBLIC_RECORD_V1 = frozenset({
+    "leg_untoc_status", "leg_tip_protocol_status", "op_fiu", "coop_fiu_egmont",
+    "coop_arinap_member", "leg_me_year", "leg_rating_r3", "leg_rating_r4", "leg_rating_io7",
+    "leg_rating_io8"})
 FACTS_FILE = Path(__file__).parent / "data" / "demo_facts.yaml"
 PLACEHOLDER_LAW = "Demonstration value – not the member's law"
 PLACEHOLDER_TEXT = "Demonstration value – not provided by the member"
@@ -121,11 +134,13 @@ def seed_demo(today: dt.date | None = None, current_version: int = 2
                               closes=today - dt.timedelta(days=300), actor=admin, today=today)
         previous.is_demo = True
         definition_v1 = definition_of(v1)
+        facts = verified_facts()
         for iso3, capacity in PREVIOUS:
             response = _response(previous, iso3)
             author = _author_for(iso3, users, admin)
-            _fill(response, definition_v1, capacity, author, rng=random.Random(f"prev-{iso3}"))
-            transition(response, ResponseStatus.SUBMITTED, author)
+            _fill(response, definition_v1, capacity, author, rng=random.Random(f"prev-{iso3}"),
+                  public_record=v1_public_record(facts.get(iso3, {})))
+            _submit_with_fact_gaps(response, definition_v1, author, PUBLIC_RECORD_V1)
             transition(response, ResponseStatus.APPROVED, reviewer)
         previous.state = RoundState.CLOSED
         if current_version == 1:
@@ -192,7 +207,8 @@ def _current_round_v1(v1, today, users, admin, reviewer) -> None:
                                          body=reason))
 
 
-def _submit_with_fact_gaps(response: Response, definition: Definition, author: User) -> None:
+def _submit_with_fact_gaps(response: Response, definition: Definition, author: User,
+                           public_record: frozenset[str] = PUBLIC_RECORD) -> None:
     """Submit a demo response whose only gaps are public-record questions with no verified
     fact yet (left unanswered rather than guessed, demo notes §2-3).
 
@@ -203,7 +219,7 @@ def _submit_with_fact_gaps(response: Response, definition: Definition, author: U
     """
     blockers = assess(response, definition, answers_of(response))
     gaps = {q.id for q in blockers.missing}
-    if (gaps - PUBLIC_RECORD) or blockers.errors or blockers.unconfirmed or blockers.carried:
+    if (gaps - public_record) or blockers.errors or blockers.unconfirmed or blockers.carried:
         raise RuntimeError(f"demo response {response.country.iso3} is inconsistent: "
                            f"{blockers.reason()}")
     if not gaps:
@@ -222,6 +238,50 @@ def verified_facts(path: Path = FACTS_FILE) -> dict[str, dict[str, Any]]:
         for qid, entry in (entries or {}).items():
             if entry.get("verified") is True and entry.get("source"):
                 out.setdefault(iso3, {})[qid] = entry["value"]
+    return out
+
+
+def v1_public_record(facts: dict[str, Any]) -> dict[str, Any]:
+    """The answers of one member to the v1 public-record questions (PUBLIC_RECORD_V1) that
+    its verified v2 ``facts`` settle, where the v1 question and value mean the same.
+
+    Treaty status keeps its code ("not extended to this territory" has no v1 equivalent);
+    the FIU type and Egmont membership are the same questions ("no FIU" is never stated for
+    a demo member); ARIN-AP membership is "yes" for a member and "no" for a member of
+    another network or none (an observer has no v1 answer); ratings carry over only under
+    the 2013 or 2022 methodology (v1 asks for the current one, and R.3 meant R.1 before).
+    """
+    def rating(qid: str, scale: str) -> Any:
+        fact = facts.get(qid)
+        if not isinstance(fact, dict) or fact.get("methodology") not in ("2013", "2022"):
+            return None
+        return fact.get("rating") if fact.get("rating") in _RATINGS_V1[scale] else None
+
+    networks = facts.get("coop_asset_recovery_network")
+    arinap = None
+    if isinstance(networks, list) and networks:
+        if "arin_ap_member" in networks:
+            arinap = "yes"
+        elif "arin_ap_observer" not in networks:
+            arinap = "no"
+    fiu = facts.get("op_fiu")
+    year = facts.get("leg_me_year")
+    out = {
+        "leg_untoc_status": _TREATY_V1.get(facts.get("leg_untoc")),
+        "leg_tip_protocol_status": _TREATY_V1.get(facts.get("leg_tip_protocol")),
+        "op_fiu": fiu if fiu in ("administrative", "law_enforcement", "judicial", "hybrid")
+        else None,
+        "coop_fiu_egmont": (facts.get("coop_fiu_egmont")
+                            if facts.get("coop_fiu_egmont") in ("member", "applicant",
+                                                                 "not_member") else None),
+        "coop_arinap_member": arinap,
+        "leg_me_year": year if isinstance(year, int) else None,
+        "leg_rating_r3": rating("me_rating_r3", "technical_compliance"),
+        "leg_rating_r4": rating("me_rating_r4", "technical_compliance"),
+        "leg_rating_io7": rating("me_rating_io7", "effectiveness"),
+        "leg_rating_io8": rating("me_rating_io8", "effectiveness"),
+    }
+    assert set(out) == PUBLIC_RECORD_V1
     return out
 
 
@@ -386,11 +446,15 @@ def _author_for(iso3: str, users: dict[str, User], fallback: User) -> User:
 
 
 def _fill(response: Response, definition: Definition, capacity: float, author: User,
-          rng: random.Random, share: float = 1.0) -> None:
+          rng: random.Random, share: float = 1.0,
+          public_record: dict[str, Any] | None = None) -> None:
+    """Answers to questionnaire v1 from ``capacity``; the questions in ``public_record``
+    (when given) are answered with its values only, None leaving them unanswered."""
     country_name = response.country.name
     values: dict[str, Any] = {}
     for q in definition.questions:
-        values[q.id] = demo_value(q, capacity, rng, country_name)
+        values[q.id] = demo_value(q, capacity, rng, country_name)  # same draws either way
+    values.update(public_record or {})
     visible = relevance(definition, values)
     questions = [q for q in definition.questions if visible[q.id] and values[q.id] is not None]
     cut = round(len(questions) * share)

@@ -12,7 +12,9 @@ from survey.demo import (
     PLACEHOLDER_LAW,
     PREVIOUS_ROUND,
     PUBLIC_RECORD,
+    PUBLIC_RECORD_V1,
     SCRIPTED_WARNINGS,
+    v1_public_record,
     verified_facts,
 )
 from survey.extensions import db
@@ -121,7 +123,7 @@ def test_every_demo_response_passes_the_checks_the_pages_run(demo):
             assert found.carried == []
             if response.status is not ResponseStatus.IN_PROGRESS:
                 # Nothing is missing but public-record facts nobody has verified yet.
-                assert {q.id for q in found.missing} <= PUBLIC_RECORD, iso3
+                assert {q.id for q in found.missing} <= PUBLIC_RECORD | PUBLIC_RECORD_V1, iso3
             for qid, answer in answers.items():
                 q = definition.question(qid)
                 assert found.visible[qid], (iso3, qid)   # only relevant questions are answered
@@ -164,6 +166,63 @@ def test_demo_states_only_verified_facts_and_neutral_notes(demo):
     assert "no_fiu" not in {v for (_, qid), v in values.items() if qid == "op_fiu"}
     assert values[("THA", "leg_tip_protocol")] == "party"
     assert values[("FJI", "op_fiu")] == "administrative"
+
+
+def test_every_public_record_answer_in_both_demo_rounds_is_a_verified_fact_or_blank(demo):
+    """Issue 12: the demo states no false fact about a real member, in the current v2
+    round or in the closed v1 pilot (whose statuses stay: closed, responses approved)."""
+    facts = verified_facts()
+    pilot = round_by_name(PREVIOUS_ROUND)
+    stated = {}
+    for name, public_record in ((CURRENT_ROUND, PUBLIC_RECORD),
+                                (PREVIOUS_ROUND, PUBLIC_RECORD_V1)):
+        definition, responses = _demo_responses(name)
+        for response in responses:
+            iso3 = response.country.iso3
+            # v2 answers are the facts themselves; v1 answers the facts' same-meaning values.
+            expected = (facts.get(iso3, {}) if name == CURRENT_ROUND
+                        else v1_public_record(facts.get(iso3, {})))
+            for qid, answer in answers_of(response).items():
+                stated[name, iso3, qid] = answer.value
+                if qid in public_record and answer.value is not None:
+                    assert answer.value == expected.get(qid), (name, iso3, qid, answer.value)
+                    assert expected.get(qid) is not None, (name, iso3, qid)
+                if definition.question(qid).type == "legal_reference":
+                    assert answer.value["instrument"] == PLACEHOLDER_LAW, (name, iso3, qid)
+                    assert answer.value["article"] is None and answer.value["year"] is None
+            if name == PREVIOUS_ROUND:
+                assert response.status is ResponseStatus.APPROVED, iso3
+    assert pilot.state is RoundState.CLOSED
+    # Never "no FIU" for a demo member, in either round; facts the v1 pilot can state are
+    # stated (Thailand is a party to the Trafficking Protocol; Sri Lanka to UNTOC).
+    assert "no_fiu" not in {v for (_, _, qid), v in stated.items() if qid == "op_fiu"}
+    assert stated[PREVIOUS_ROUND, "THA", "leg_tip_protocol_status"] == "party"
+    assert stated[PREVIOUS_ROUND, "LKA", "leg_untoc_status"] == "party"
+    # No verified fact: blank, not a value drawn from the member's capacity.
+    assert (PREVIOUS_ROUND, "AUS", "leg_untoc_status") not in stated
+    assert (PREVIOUS_ROUND, "AUS", "leg_me_year") not in stated
+    assert not any(qid.startswith("leg_rating_") for (n, _, qid) in stated if n == PREVIOUS_ROUND)
+
+
+def test_v1_pilot_maps_only_facts_of_the_same_meaning():
+    assert v1_public_record({}) == dict.fromkeys(PUBLIC_RECORD_V1)
+    mapped = v1_public_record({
+        "leg_untoc": "party", "leg_tip_protocol": "not_extended", "op_fiu": "no_fiu",
+        "coop_fiu_egmont": "member", "coop_asset_recovery_network": ["arin_ap_observer"],
+        "leg_me_year": 2017,
+        "me_rating_r3": {"rating": "largely_compliant", "methodology": "2013"},
+        "me_rating_r4": {"rating": "compliant", "methodology": "2004"},
+        "me_rating_io7": {"rating": "not_rated", "methodology": "2013"},
+        "me_rating_io8": {"rating": "low", "methodology": "2022"}})
+    assert mapped == {
+        "leg_untoc_status": "party", "leg_tip_protocol_status": None, "op_fiu": None,
+        "coop_fiu_egmont": "member", "coop_arinap_member": None, "leg_me_year": 2017,
+        "leg_rating_r3": "largely_compliant", "leg_rating_r4": None, "leg_rating_io7": None,
+        "leg_rating_io8": "low"}
+    assert v1_public_record({"coop_asset_recovery_network": ["arin_ap_member"]})[
+        "coop_arinap_member"] == "yes"
+    assert v1_public_record({"coop_asset_recovery_network": ["carin"]})[
+        "coop_arinap_member"] == "no"
 
 
 def test_demo_counts_follow_the_scripted_scenarios(demo):
