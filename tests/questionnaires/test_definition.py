@@ -35,7 +35,7 @@ def problems_of(data, source="bad.yaml") -> list[str]:
 
 
 def test_bundled_capability_questionnaire_is_valid_and_complete():
-    assert [p.name for p in BUNDLED] == ["ftm-capability-v1.yaml"]
+    assert [p.name for p in BUNDLED] == ["ftm-capability-v1.yaml", "ftm-capability-v2.yaml"]
     definition = load_definition(BUNDLED[0])
     assert definition.key == "ftm-capability:1"
     assert 45 <= len(definition.questions) <= 70

@@ -145,13 +145,14 @@ def scored_questions(data: dict) -> list[dict]:
 # -- the file itself ------------------------------------------------------------------------
 
 
-def test_v2_parses_as_plain_yaml_and_is_bundled_but_not_yet_seeded(draft):
+def test_v2_parses_as_plain_yaml_and_is_bundled_and_seeded(draft):
     assert (draft["code"], draft["version"], draft["format"]) == ("ftm-capability", 2, 2)
     assert [s["id"] for s in draft["sections"] if s["pillar"]] == ["legal", "operational", "cooperation"]
-    # The app seeds format-1 files until its pages and demo handle format 2.
-    assert DRAFT not in bundled_definition_paths()
-    assert [p.name for p in bundled_definition_paths()] == ["ftm-capability-v1.yaml"]
+    # Pages, exports and the demo handle format 2: `survey seed` stores v1 and v2.
+    assert [p.name for p in bundled_definition_paths()] == [
+        "ftm-capability-v1.yaml", "ftm-capability-v2.yaml"]
     assert DRAFT in bundled_definition_paths(formats=(1, 2))
+    assert DRAFT not in bundled_definition_paths(formats=(1,))
 
 
 def test_the_engine_reads_v2_and_the_format_1_reader_would_refuse_it(draft):
