@@ -34,7 +34,8 @@ def build_section_form(section: Section, language: str | None = None,
         # No maxlength: a browser would cut a longer paste silently. The page counts
         # instead, and ``read_section`` refuses a note that is too long, keeping it shown.
         attrs[q.id + EVIDENCE_SUFFIX] = fields.TextAreaField(
-            "Evidence or notes", render_kw={"rows": 2, "data-max-chars": EVIDENCE_MAX})
+            "Evidence or notes", render_kw={"rows": 2, "data-max-chars": EVIDENCE_MAX,
+                                                 "dir": "auto"})
     return type(f"SectionForm_{section.id}", (base,), attrs)
 
 

@@ -41,18 +41,181 @@ NOT_APPLICABLE = "not_applicable"
 UNKNOWN = "unknown"
 SPECIAL_CODES = (NOT_APPLICABLE, UNKNOWN)
 
+# The texts every questionnaire shares (answers such as Yes or Unknown, the parts of a
+# legal reference or a statistical year), in each shipped language: drafts, like the
+# bundled translations; English is authoritative.
+BUILTIN_TRANSLATIONS: dict[str, dict[str, str]] = {
+    "Not applicable": {
+        "fr": "Sans objet",
+        "id": "Tidak berlaku",
+        "th": "ไม่เกี่ยวข้อง",
+        "vi": "Không áp dụng",
+        "zh_Hans": "不适用",
+        "ar": "لا ينطبق",
+    },
+    "Unknown / no data": {
+        "fr": "Inconnu / pas de données",
+        "id": "Tidak diketahui / tidak ada data",
+        "th": "ไม่ทราบ / ไม่มีข้อมูล",
+        "vi": "Không rõ / không có dữ liệu",
+        "zh_Hans": "未知 / 无数据",
+        "ar": "غير معروف / لا توجد بيانات",
+    },
+    "Yes": {
+        "fr": "Oui",
+        "id": "Ya",
+        "th": "ใช่",
+        "vi": "Có",
+        "zh_Hans": "是",
+        "ar": "نعم",
+    },
+    "Partly": {
+        "fr": "En partie",
+        "id": "Sebagian",
+        "th": "บางส่วน",
+        "vi": "Một phần",
+        "zh_Hans": "部分",
+        "ar": "جزئيًا",
+    },
+    "No": {
+        "fr": "Non",
+        "id": "Tidak",
+        "th": "ไม่ใช่",
+        "vi": "Không",
+        "zh_Hans": "否",
+        "ar": "لا",
+    },
+    "Law or instrument": {
+        "fr": "Loi ou instrument",
+        "id": "Undang-undang atau instrumen",
+        "th": "กฎหมายหรือตราสาร",
+        "vi": "Luật hoặc văn bản",
+        "zh_Hans": "法律或文书",
+        "ar": "القانون أو الصك",
+    },
+    "Article or section": {
+        "fr": "Article ou section",
+        "id": "Pasal atau bagian",
+        "th": "มาตราหรือข้อ",
+        "vi": "Điều hoặc khoản",
+        "zh_Hans": "条或款",
+        "ar": "المادة أو القسم",
+    },
+    "Year": {
+        "fr": "Année",
+        "id": "Tahun",
+        "th": "ปี",
+        "vi": "Năm",
+        "zh_Hans": "年份",
+        "ar": "السنة",
+    },
+    "Link (optional)": {
+        "fr": "Lien (facultatif)",
+        "id": "Tautan (opsional)",
+        "th": "ลิงก์ (ไม่บังคับ)",
+        "vi": "Liên kết (không bắt buộc)",
+        "zh_Hans": "链接（可选）",
+        "ar": "الرابط (اختياري)",
+    },
+    "Or answer": {
+        "fr": "Ou répondre",
+        "id": "Atau jawab",
+        "th": "หรือตอบว่า",
+        "vi": "Hoặc trả lời",
+        "zh_Hans": "或回答",
+        "ar": "أو أجب",
+    },
+    "(a value above)": {
+        "fr": "(une valeur ci-dessus)",
+        "id": "(nilai di atas)",
+        "th": "(ค่าข้างต้น)",
+        "vi": "(một giá trị ở trên)",
+        "zh_Hans": "（上方的数值）",
+        "ar": "(قيمة أعلاه)",
+    },
+    "Calendar year": {
+        "fr": "Année civile",
+        "id": "Tahun kalender",
+        "th": "ปีปฏิทิน",
+        "vi": "Năm dương lịch",
+        "zh_Hans": "日历年",
+        "ar": "السنة الميلادية",
+    },
+    "Financial year": {
+        "fr": "Exercice financier",
+        "id": "Tahun anggaran",
+        "th": "ปีงบประมาณ",
+        "vi": "Năm tài chính",
+        "zh_Hans": "财政年度",
+        "ar": "السنة المالية",
+    },
+    "Judicial year": {
+        "fr": "Année judiciaire",
+        "id": "Tahun peradilan",
+        "th": "ปีตุลาการ",
+        "vi": "Năm tư pháp",
+        "zh_Hans": "司法年度",
+        "ar": "السنة القضائية",
+    },
+    "Other 12-month period": {
+        "fr": "Autre période de 12 mois",
+        "id": "Periode 12 bulan lainnya",
+        "th": "ช่วง 12 เดือนอื่น",
+        "vi": "Khoảng 12 tháng khác",
+        "zh_Hans": "其他 12 个月期间",
+        "ar": "فترة أخرى من 12 شهرًا",
+    },
+    "Kind of year": {
+        "fr": "Type d'année",
+        "id": "Jenis tahun",
+        "th": "ประเภทของปี",
+        "vi": "Loại năm",
+        "zh_Hans": "年度类型",
+        "ar": "نوع السنة",
+    },
+    "First month (YYYY-MM)": {
+        "fr": "Premier mois (AAAA-MM)",
+        "id": "Bulan pertama (YYYY-MM)",
+        "th": "เดือนแรก (YYYY-MM)",
+        "vi": "Tháng đầu tiên (YYYY-MM)",
+        "zh_Hans": "第一个月（YYYY-MM）",
+        "ar": "الشهر الأول (YYYY-MM)",
+    },
+    "Last month (YYYY-MM)": {
+        "fr": "Dernier mois (AAAA-MM)",
+        "id": "Bulan terakhir (YYYY-MM)",
+        "th": "เดือนสุดท้าย (YYYY-MM)",
+        "vi": "Tháng cuối cùng (YYYY-MM)",
+        "zh_Hans": "最后一个月（YYYY-MM）",
+        "ar": "الشهر الأخير (YYYY-MM)",
+    },
+    "YYYY-MM, for example 2024-07": {
+        "fr": "AAAA-MM, par exemple 2024-07",
+        "id": "YYYY-MM, misalnya 2024-07",
+        "th": "YYYY-MM เช่น 2024-07",
+        "vi": "YYYY-MM, ví dụ 2024-07",
+        "zh_Hans": "YYYY-MM，例如 2024-07",
+        "ar": "YYYY-MM، مثل 2024-07",
+    },
+}
+
+
+def _builtin(english: str) -> Text:
+    return Text({"en": english, **BUILTIN_TRANSLATIONS.get(english, {})})
+
+
 BUILTIN_TEXT = {
-    NOT_APPLICABLE: Text({"en": "Not applicable", "fr": "Sans objet"}),
-    UNKNOWN: Text({"en": "Unknown / no data", "fr": "Inconnu / pas de données"}),
-    "yes": Text({"en": "Yes", "fr": "Oui"}),
-    "partial": Text({"en": "Partly", "fr": "En partie"}),
-    "no": Text({"en": "No", "fr": "Non"}),
-    "instrument": Text({"en": "Law or instrument", "fr": "Loi ou instrument"}),
-    "article": Text({"en": "Article or section", "fr": "Article ou section"}),
-    "year": Text({"en": "Year", "fr": "Année"}),
-    "url": Text({"en": "Link (optional)", "fr": "Lien (facultatif)"}),
-    "special": Text({"en": "Or answer", "fr": "Ou répondre"}),
-    "none": Text({"en": "(a value above)", "fr": "(une valeur ci-dessus)"}),
+    NOT_APPLICABLE: _builtin("Not applicable"),
+    UNKNOWN: _builtin("Unknown / no data"),
+    "yes": _builtin("Yes"),
+    "partial": _builtin("Partly"),
+    "no": _builtin("No"),
+    "instrument": _builtin("Law or instrument"),
+    "article": _builtin("Article or section"),
+    "year": _builtin("Year"),
+    "url": _builtin("Link (optional)"),
+    "special": _builtin("Or answer"),
+    "none": _builtin("(a value above)"),
 }
 
 REGISTRY: dict[str, type[QuestionType]] = {}
@@ -1221,7 +1384,10 @@ class ShortText(_TextBase):
 
     def _main_field(self, question, label, language):
         # No maxlength: a browser would cut a longer paste silently (the limit is stated).
-        return fields.StringField(label, render_kw={"data-max-chars": self.limit(question)})
+        # dir="auto": Arabic typed on an English page, or English on an Arabic one, reads
+        # in its own direction.
+        return fields.StringField(label, render_kw={"data-max-chars": self.limit(question),
+                                                    "dir": "auto"})
 
 
 @register
@@ -1233,7 +1399,7 @@ class LongText(_TextBase):
     xlsform_origin = ("text", "multiline")
 
     def _main_field(self, question, label, language):
-        return fields.TextAreaField(label, render_kw={"rows": 4})
+        return fields.TextAreaField(label, render_kw={"rows": 4, "dir": "auto"})
 
 
 LEGAL_PARTS = ("instrument", "article", "year", "url")
@@ -1380,10 +1546,10 @@ class LegalReference(QuestionType):
 
 PERIOD_BASES = ("calendar", "financial", "judicial", "other")
 PERIOD_BASIS_TEXT = {
-    "calendar": Text({"en": "Calendar year"}),
-    "financial": Text({"en": "Financial year"}),
-    "judicial": Text({"en": "Judicial year"}),
-    "other": Text({"en": "Other 12-month period"}),
+    "calendar": _builtin("Calendar year"),
+    "financial": _builtin("Financial year"),
+    "judicial": _builtin("Judicial year"),
+    "other": _builtin("Other 12-month period"),
 }
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
@@ -1441,11 +1607,11 @@ class StatisticalYear(QuestionType):
     def xlsform_rows(self, question, relevant, required):
         month = "regex(., '^[0-9]{4}-(0[1-9]|1[0-2])$')"
         parts = [_xlsform_part(f"select_one {question.id}__basis", f"{question.id}__basis",
-                               Text({"en": "Kind of year"}), required),
+                               _builtin("Kind of year"), required),
                  _xlsform_part("text", f"{question.id}__start",
-                               Text({"en": "First month (YYYY-MM)"}), required, month),
+                               _builtin("First month (YYYY-MM)"), required, month),
                  _xlsform_part("text", f"{question.id}__end",
-                               Text({"en": "Last month (YYYY-MM)"}), required, month)]
+                               _builtin("Last month (YYYY-MM)"), required, month)]
         return _xlsform_group(question, relevant, parts)
 
     def xlsform_choice_lists(self, question):
@@ -1521,12 +1687,12 @@ class StatisticalYear(QuestionType):
 
     # Answer workbook: the kind of year from a list, the months as YYYY-MM text.
     def _workbook_main(self, question):
-        example = Text({"en": "YYYY-MM, for example 2024-07"})
-        return [WorkbookCell("basis", Text({"en": "Kind of year"}), "list",
+        example = _builtin("YYYY-MM, for example 2024-07")
+        return [WorkbookCell("basis", _builtin("Kind of year"), "list",
                              tuple((c, PERIOD_BASIS_TEXT[c]) for c in PERIOD_BASES)),
-                WorkbookCell("start", Text({"en": "First month (YYYY-MM)"}), "text",
+                WorkbookCell("start", _builtin("First month (YYYY-MM)"), "text",
                              max_length=7, number_format="@", hint=example),
-                WorkbookCell("end", Text({"en": "Last month (YYYY-MM)"}), "text",
+                WorkbookCell("end", _builtin("Last month (YYYY-MM)"), "text",
                              max_length=7, number_format="@", hint=example)]
 
     def _workbook_prefill(self, question, value, language):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from flask import current_app, has_request_context, request, session
@@ -63,6 +64,29 @@ def number_locale() -> str:
     number format apart from their language.
     """
     return str(get_locale() or "en")
+
+
+def format_when(value: dt.datetime | dt.date | None, seconds: bool = False) -> str:
+    """A date or a time (UTC) in the page's language: "05 Mar 2026 14:00 UTC",
+    "5 mars 2026 14:00 UTC", "5 มี.ค. 2026 14:00 UTC"; "—" for none."""
+    from babel.dates import format_date, format_time
+
+    if value is None:
+        return "—"
+    locale = number_locale()
+    english = locale.split("_")[0] == "en"
+    day = format_date(value, "dd MMM yyyy" if english else "medium", locale=locale)
+    if isinstance(value, dt.datetime):
+        clock = format_time(value, "HH:mm:ss" if seconds else "HH:mm", locale=locale)
+        return f"{day} {clock} UTC"
+    return day
+
+
+def isolate(name: str) -> str:
+    """A name people typed (a round's) set apart from the sentence around it with Unicode's
+    first-strong isolate, so "2026 capability survey" keeps its order inside Arabic text,
+    in places markup cannot go (text made in Python, flashes)."""
+    return f"\u2068{name}\u2069"
 
 
 def explain(error: Exception) -> str:

@@ -6,7 +6,6 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 
-from babel.dates import format_date, format_time
 from flask import Flask, request
 from flask_babel import get_locale, gettext
 from flask_login import current_user
@@ -19,8 +18,17 @@ from questionnaires.numbers import format_number
 from .access import visible_rounds
 from .catalogues import draft_languages
 from .extensions import db
-from .i18n import N_, number_locale, text_direction
-from .models import STATUS_LABELS, Notification, Response, ResponseStatus, Role, Round, RoundState
+from .i18n import N_, format_when, number_locale, text_direction
+from .models import (
+    ROUND_STATE_LABELS,
+    STATUS_LABELS,
+    Notification,
+    Response,
+    ResponseStatus,
+    Role,
+    Round,
+    RoundState,
+)
 
 ROLE_NAMES = {Role.FOCAL_POINT: N_("focal point"), Role.REVIEWER: N_("reviewer"),
               Role.ANALYST: N_("analyst"), Role.ADMIN: N_("admin")}
@@ -37,23 +45,26 @@ def register_template_helpers(app: Flask) -> None:
     def status_label(status: ResponseStatus | str) -> str:
         return gettext(STATUS_LABELS[ResponseStatus(status)])
 
+    @app.template_filter("round_state")
+    def round_state(state: RoundState | str) -> str:
+        """A round's state as the pages name it, in the page's language ("Open", "Ouvert")."""
+        return gettext(ROUND_STATE_LABELS[RoundState(state)])
+
+    @app.template_filter("bdi")
+    def bdi(value: object) -> Markup:
+        """A name typed by people (a round's name, say) isolated from the text around it, so
+        that "2026 capability survey" inside an Arabic sentence keeps its own order."""
+        return Markup("<bdi>%s</bdi>") % value
+
     @app.template_filter("role_name")
     def role_name(role: Role | str) -> str:
         """A role as the pages name it, in the page's language ("focal point", "point focal")."""
         return gettext(ROLE_NAMES[Role(role)])
 
     @app.template_filter("when")
-    def when(value: dt.datetime | dt.date | None) -> str:
-        """A date or a time (UTC) in the page's language: "05 Mar 2026 14:00 UTC",
-        "5 mars 2026 14:00 UTC", "5 มี.ค. 2026 14:00 UTC"."""
-        if value is None:
-            return "—"
-        locale = number_locale()
-        english = locale.split("_")[0] == "en"
-        day = format_date(value, "dd MMM yyyy" if english else "medium", locale=locale)
-        if isinstance(value, dt.datetime):
-            return f"{day} {format_time(value, 'HH:mm', locale=locale)} UTC"
-        return day
+    def when(value: dt.datetime | dt.date | None, seconds: bool = False) -> str:
+        """A date or a time (UTC) in the page's language (survey.i18n.format_when)."""
+        return format_when(value, seconds)
 
     @app.template_filter("number")
     def number(value: float | int | Decimal | None, places: int | None = None,
@@ -72,7 +83,7 @@ def register_template_helpers(app: Flask) -> None:
         if not text:
             return Markup("")
         parts = [p.strip() for p in str(text).split("\n\n") if p.strip()]
-        return Markup("".join(f"<p>{escape(p)}</p>" for p in parts))  # noqa: S704 - parts escaped
+        return Markup("".join(f'<p dir="auto">{escape(p)}</p>' for p in parts))  # noqa: S704 - parts escaped
 
     from .review.services import MAX_COMMENT  # here: the review package imports the app's parts
 

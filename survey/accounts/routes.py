@@ -44,7 +44,7 @@ from sqlalchemy import select
 from .. import limits
 from ..audit import record
 from ..extensions import db, login_manager
-from ..i18n import SESSION_LANGUAGE
+from ..i18n import SESSION_LANGUAGE, format_when, number_locale
 from ..models import User, utcnow
 from ..rules import commit_or_explain
 from ..security import safe_next_url
@@ -102,7 +102,10 @@ def _limits() -> tuple[int, int, dt.timedelta]:
 
 def until_words(limit: limits.Limit) -> dict[str, str]:
     """When a limit ends, in UTC to the minute: the same for readers in every time zone."""
-    return {"time": limit.resets_at.strftime("%H:%M"), "date": limit.resets_at.strftime("%Y-%m-%d")}
+    from babel.dates import format_time
+
+    return {"time": format_time(limit.resets_at, "HH:mm", locale=number_locale()),
+            "date": format_when(limit.resets_at.date())}
 
 
 def client_address() -> str:

@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from ..confirmation import Confirmation, confirmed
 from ..downloads.csv_download import csv_response
 from ..extensions import db
+from ..i18n import format_when
 from ..models import STATUS_LABELS, ResponseStatus, Round, RoundState
 from ..questionnaire_versions import list_versions
 from ..rounds import (
@@ -165,7 +166,7 @@ def _confirm_round_action(round_: Round, action: str):
 
 
 def _day(day) -> str:
-    return day.strftime("%d %b %Y") if day else _("none set")
+    return format_when(day) if day else _("none set")
 
 
 @bp.get("/rounds/<int:round_id>/reminders.csv")

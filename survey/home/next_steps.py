@@ -11,6 +11,7 @@ from flask_babel import ngettext
 from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import format_when, isolate
 from ..models import ResponseStatus, Role, Round, RoundState, User
 from ..rounds import status_counts
 
@@ -31,14 +32,14 @@ def staff_next_steps(user: User, rounds: list[Round], today: dt.date | None = No
     if user.role is Role.ADMIN:
         for round_ in db.session.scalars(select(Round).where(Round.state == RoundState.DRAFT)
                                          .order_by(Round.id)):
-            steps.append(Step(_("The draft round “%(round)s” is not open yet.", round=round_.name),
+            steps.append(Step(_("The draft round “%(round)s” is not open yet.", round=isolate(round_.name)),
                               _("Check its dates and open it"),
                               url_for("admin.round_detail", round_id=round_.id)))
         for round_ in open_rounds:
             if round_.closes_on and round_.closes_on < today:
                 steps.append(Step(
                     _("“%(round)s” passed its closing date (%(day)s) and is still open.",
-                      round=round_.name, day=round_.closes_on.strftime("%d %b %Y")),
+                      round=isolate(round_.name), day=format_when(round_.closes_on)),
                     _("Close it, or move the date"),
                     url_for("admin.round_detail", round_id=round_.id)))
     if user.role in (Role.REVIEWER, Role.ADMIN):
@@ -48,7 +49,7 @@ def staff_next_steps(user: User, rounds: list[Round], today: dt.date | None = No
                 steps.append(Step(
                     ngettext("%(num)d response waits for review in %(round)s.",
                              "%(num)d responses wait for review in %(round)s.", waiting,
-                             round=round_.name),
+                             round=isolate(round_.name)),
                     _("Review the submitted responses"),
                     url_for("review.tracker", round_id=round_.id,
                             status=ResponseStatus.SUBMITTED.value)))
@@ -58,6 +59,6 @@ def staff_next_steps(user: User, rounds: list[Round], today: dt.date | None = No
             steps.append(Step(
                 ngettext("%(num)d response of %(round)s is approved.",
                          "%(num)d responses of %(round)s are approved.", approved,
-                         round=round_.name),
+                         round=isolate(round_.name)),
                 _("Download the regional workbook"), url_for("downloads.index")))
     return steps

@@ -21,13 +21,13 @@ pytestmark = pytest.mark.demo_v1
 REVIEWER = "reviewer@example.org"
 ANALYST = "analyst@example.org"
 NOT_CORRECT = "The e-mail or password is not correct."
-UNTIL = re.compile(r"Try again after (\d{2}:\d{2}) UTC on (\d{4}-\d{2}-\d{2})")
+UNTIL = re.compile(r"Try again after (\d{2}:\d{2}) UTC on (\d{2} [A-Z][a-z]{2} \d{4})")
 
 
 def _until(html: str) -> dt.datetime:
     match = UNTIL.search(html)
     assert match, html
-    return dt.datetime.fromisoformat(f"{match.group(2)} {match.group(1)}")
+    return dt.datetime.strptime(f"{match.group(2)} {match.group(1)}", "%d %b %Y %H:%M")
 
 
 def test_forty_parallel_wrong_passwords_get_no_more_than_the_limit_checked(app, demo):

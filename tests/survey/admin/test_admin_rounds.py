@@ -36,7 +36,7 @@ def test_a_round_goes_from_draft_to_archive(client, demo):
     # the administrator's next step.
     home = client.get("/").get_data(as_text=True)
     assert f'id="round-{new.id}"' not in home
-    assert "The draft round “2027 capability survey” is not open yet." in home
+    assert "The draft round “\u20682027 capability survey\u2069” is not open yet." in home
 
     page = client.post(f"/admin/rounds/{new.id}/open", data=YES, follow_redirects=True)
     assert "The round is open" in page.get_data(as_text=True)

@@ -39,7 +39,7 @@ def test_consent_given_under_v1_is_asked_again_under_v2(tha2, client):
     assert tha2.prefilled_from_id == v1.id and tha2.publishable is False
 
     said = " ".join(_summary(client, tha2).split())
-    assert (f"Your country agreed to publish its profile for {v1.round.name}. That consent was "
+    assert (f"Your country agreed to publish its profile for <bdi>{v1.round.name}</bdi>. That consent was "
             "given under questionnaire version 1 and does not carry over: this round uses "
             "version 2") in said
     assert "Once the working group approves this response, your country is asked" in said

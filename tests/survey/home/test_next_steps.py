@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from survey.extensions import db
+from survey.i18n import isolate
 from tests.conftest import login_as
 from tests.survey.review.review_helpers import CURRENT_ROUND, round_named, user
 
@@ -18,7 +19,7 @@ def test_reviewer_is_sent_to_the_submitted_responses(client, demo):
     login_as(client, user("reviewer@example.org"))
     home = client.get("/").get_data(as_text=True)
     current = round_named(CURRENT_ROUND)
-    assert f"1 response waits for review in {CURRENT_ROUND}." in home     # Indonesia
+    assert f"1 response waits for review in {isolate(CURRENT_ROUND)}." in home     # Indonesia
     assert f'href="/rounds/{current.id}/tracker?status=submitted"' in home
 
 
@@ -28,12 +29,12 @@ def test_administrator_is_told_of_an_open_round_past_its_closing_date(client, de
     db.session.commit()
     login_as(client, user("admin@example.org"))
     home = client.get("/").get_data(as_text=True)
-    assert f"“{CURRENT_ROUND}” passed its closing date" in home
+    assert f"“{isolate(CURRENT_ROUND)}” passed its closing date" in home
     assert f'href="/admin/rounds/{current.id}">Close it, or move the date' in home
 
 
 def test_analyst_is_sent_to_the_downloads(client, demo):
     login_as(client, user("analyst@example.org"))
     home = client.get("/").get_data(as_text=True)
-    assert f"responses of {CURRENT_ROUND} are approved." in home
+    assert f"responses of {isolate(CURRENT_ROUND)} are approved." in home
     assert 'href="/exports/">Download the regional workbook' in home

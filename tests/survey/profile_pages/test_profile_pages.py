@@ -102,7 +102,7 @@ def test_focal_point_marks_approved_profile_publishable_and_it_goes_public(clien
 
     client.post("/logout")
     public = client.get("/public/profiles").get_data(as_text=True)
-    assert f"Malaysia — {CURRENT_ROUND}" in public
+    assert f"Malaysia — <bdi>{CURRENT_ROUND}</bdi>" in public
     shown = client.get(f"/public/profiles/{rnd.id}/MYS")
     assert shown.status_code == 200 and "Country profile" in shown.get_data(as_text=True)
     assert client.get(f"/public/profiles/{rnd.id}/AUS").status_code == 404   # not publishable

@@ -72,5 +72,6 @@ def test_the_reviewer_sees_derived_rates_worked_out(v2_round, client):
     login_as(client, user("reviewer@example.org"))
     page = client.get(f"/responses/{tha.id}/review").get_data(as_text=True)
     here = " ".join(_block(page, "op_fin_inv_share").split())
-    assert "<strong>20%</strong> <span class=\"muted\">(worked out from the answers)</span>" in here
+    assert ("<strong><bdi>20%</bdi></strong> <span class=\"muted\">(worked out from the answers)</span>"
+            in here)
     assert "Not yet worked out" in _block(page, "op_confiscation_share")

@@ -74,7 +74,7 @@ def test_navigation_names_the_round_and_defaults_to_the_newest_open_one(client, 
     # On a page of another round, the navigation follows that round and says so.
     current = round_named(CURRENT_ROUND)
     tracker = client.get(f"/rounds/{current.id}/tracker").get_data(as_text=True)
-    assert f"Round tracker<span class=\"nav-round\"> · {CURRENT_ROUND}</span>" in _nav(tracker)
+    assert f"Round tracker<span class=\"nav-round\"> · <bdi>{CURRENT_ROUND}</bdi></span>" in _nav(tracker)
     # ... and offers the others, open ones first.
     switcher = re.search(r'<nav class="round-switcher.*?</nav>', tracker, re.S).group(0)
     names = re.findall(r'<a href="/rounds/(\d+)/tracker"', switcher)
@@ -99,7 +99,7 @@ def test_profile_offers_the_other_rounds(client, demo):
     current, previous = round_named(CURRENT_ROUND), round_named(PREVIOUS_ROUND)
     page = client.get(f"/rounds/{current.id}/profiles/THA").get_data(as_text=True)
     assert f'href="/rounds/{previous.id}/profiles/THA"' in page
-    assert f"Country profile<span class=\"nav-round\"> · {CURRENT_ROUND}</span>" in _nav(page)
+    assert f"Country profile<span class=\"nav-round\"> · <bdi>{CURRENT_ROUND}</bdi></span>" in _nav(page)
 
 
 def test_focal_points_see_twin_open_rounds_told_apart(client, demo):
@@ -109,9 +109,9 @@ def test_focal_points_see_twin_open_rounds_told_apart(client, demo):
     login_as(client, user("focal.tha@example.org"))
     home = client.get("/").get_data(as_text=True)
     assert (f"Another round of this questionnaire is open at the same time ({CURRENT_ROUND}). "
-            f"Answers given here count for {NEXT} only.") in home
+            f"Answers given here count for <bdi>{NEXT}</bdi> only.") in home
     assert (f"Another round of this questionnaire is open at the same time ({NEXT}). "
-            f"Answers given here count for {CURRENT_ROUND} only.") in home
+            f"Answers given here count for <bdi>{CURRENT_ROUND}</bdi> only.") in home
     # Each names its dates; the older closed round has no such sentence.
     assert home.count("Opened ") >= 3
     assert f"({PREVIOUS_ROUND})" not in home
