@@ -10,6 +10,7 @@ import io
 import re
 
 import pytest
+from flask_babel import refresh
 from fontTools.ttLib import TTFont
 
 from survey.answering.responses import answers_of, save_answer
@@ -38,6 +39,7 @@ def typed_in_khmer(response) -> None:
 
 def saved_profile(app, iso3: str, language: str) -> str:
     with app.test_request_context("/", headers={"Accept-Language": language}):
+        refresh()  # the locale is kept for the app context, which the tests share
         return standalone_profile_html(round_by_name(CURRENT_ROUND), country_by_iso3(iso3))
 
 
