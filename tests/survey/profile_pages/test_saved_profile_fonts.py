@@ -94,3 +94,18 @@ def test_a_saved_profile_embeds_the_fonts_of_its_language_and_of_typed_khmer(app
     assert {family for family, _ in fonts} == {f"Noto Sans {script}", "Noto Sans Khmer"}
     assert_covers(page, fonts)
     assert {ord(c) for c in KHMER} <= fonts["Noto Sans Khmer", "400"][0]
+
+
+def test_the_command_line_saves_a_profile_in_a_language_with_its_fonts(app, demo, runner, tmp_path):
+    from survey.cli import cli
+
+    out = tmp_path / "tha.html"
+    result = runner.invoke(cli, ["profile", "THA", "--round", CURRENT_ROUND, "--out", str(out),
+                                 "--language", "th"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert '<html lang="th"' in page
+    assert set(embedded(page)) == {("Noto Sans Thai", "400"), ("Noto Sans Thai", "700")}
+    wrong = runner.invoke(cli, ["profile", "THA", "--round", CURRENT_ROUND, "--out", str(out),
+                                "--language", "xx"])
+    assert wrong.exit_code == 2 and "--language" in wrong.output
