@@ -372,19 +372,26 @@ def restore(file: str) -> None:
 @click.option("--round", "round_name", required=True, help="Round name, e.g. '2026 capability survey'")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
               help="HTML file to write")
+@click.option("--language", default="en", show_default=True,
+              help="Language of the profile (a code of SURVEY_LANGUAGES: en, fr, id, th, vi, zh_Hans, ar)")
 @with_appcontext
 @service_command
-def profile(iso3: str, round_name: str, out: str) -> None:
-    """Write a country's profile for a round as one self-contained HTML file."""
+def profile(iso3: str, round_name: str, out: str, language: str) -> None:
+    """Write a country's profile for a round as one self-contained HTML file (with the fonts
+    of the scripts it shows)."""
     from flask import current_app
 
     from .members import country_by_iso3
     from .profile_pages.rendering import standalone_profile_html
     from .rounds import round_by_name
 
+    if language not in current_app.config["SURVEY_LANGUAGES"]:
+        raise click.BadParameter(f"'{language}' is not one of "
+                                 f"{', '.join(current_app.config['SURVEY_LANGUAGES'])}",
+                                 param_hint="--language")
     round_ = round_by_name(round_name)
     country = country_by_iso3(iso3)
-    with current_app.test_request_context("/"):
+    with current_app.test_request_context("/", headers={"Accept-Language": language.replace("_", "-")}):
         html = standalone_profile_html(round_, country)
     with open(out, "w", encoding="utf-8") as handle:
         handle.write(html)

@@ -12,6 +12,7 @@ from profiles import score_chart_svg
 
 from ..models import Country, Round
 from . import services as profile_service
+from .embedded_fonts import embedded_font_css
 
 
 def render_profile(round_: Round, country: Country, *, template: str = "profile_pages/show.html",
@@ -55,7 +56,11 @@ def _previous_key(round_: Round) -> str | None:
 
 
 def standalone_profile_html(round_: Round, country: Country) -> str:
-    """One self-contained HTML file: styles and the chart inline, no link to the app."""
+    """One self-contained HTML file: styles, the chart and the fonts of the scripts it
+    shows (Thai, Khmer, Arabic, Chinese; cut down to its characters) inline, no link to
+    the app, so it reads the same on a machine without those fonts."""
     static = Path(__file__).parent.parent / "static"
     css = "\n".join((static / name).read_text(encoding="utf-8") for name in ("app.css", "review.css"))
-    return render_profile(round_, country, template="profile_pages/standalone.html", css=Markup(css))  # noqa: S704
+    page = render_profile(round_, country, template="profile_pages/standalone.html", css=Markup(css))  # noqa: S704
+    fonts = embedded_font_css(page)
+    return page.replace("</head>", f"<style>\n{fonts}\n</style>\n</head>", 1) if fonts else page

@@ -1,7 +1,8 @@
 """Issue 13 in real Chromium: a Thai focal point answers in Thai, an Arabic-speaking reviewer
 returns a response with a comment in Arabic on a right-to-left page (1280 and 390 px, axe-core
 clean, nothing wider than the screen), anyone switches language while logged out, and a page
-printed to PDF shows Thai, Khmer, Arabic and Chinese with the app's own fonts."""
+printed to PDF shows Thai, Khmer, Arabic and Chinese with the app's own fonts, as does a saved
+profile opened from disk; an English page downloads no whole Thai, Arabic or Chinese font."""
 
 from __future__ import annotations
 
@@ -10,12 +11,17 @@ import shutil
 import subprocess
 
 import pytest
+from flask_babel import refresh
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from survey.answering.responses import answers_of, save_answer
+from survey.demo import CURRENT_ROUND
 from survey.extensions import db
+from survey.members import country_by_iso3
 from survey.models import ResponseStatus, ReviewComment, User
+from survey.profile_pages.rendering import standalone_profile_html
+from survey.rounds import round_by_name
 from tests.survey.answering.test_answering import response_of
 
 pytestmark = pytest.mark.browser
@@ -182,6 +188,66 @@ def test_a_page_printed_to_pdf_shows_thai_khmer_arabic_and_chinese(browser, live
         text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True,
                               capture_output=True, text=True).stdout
         for sample in (KHMER, THAI, "决定", "审核"):
+            assert sample in text, sample
+        assert "\ufffd" not in text
+
+
+WHOLE_FONTS = ("NotoSansThai-Regular.ttf", "NotoSansThai-Bold.ttf", "NotoSansArabic-Regular.ttf",
+               "NotoSansArabic-Bold.ttf", "NotoSansSC-subset.woff2")
+
+
+def test_an_english_page_downloads_no_whole_thai_arabic_or_chinese_font(browser, live_server):
+    context, page = tab(browser, live_server, "en-GB")
+    page.goto("/login")
+    expect(page.get_by_label("Language").locator("option[lang=th]")).to_have_text("ไทย")
+    # The switcher's ไทย, العربية and 中文 still in the app's fonts, from the tiny subsets.
+    assert {"Noto Sans Thai", "Noto Sans Arabic", "Noto Sans SC"} <= loaded_fonts(page)
+    assert fetched(page, "NotoSansThai-language-names.woff2")
+    assert fetched(page, "NotoSansArabic-language-names.woff2")
+    assert [name for name in WHOLE_FONTS if fetched(page, name)] == []
+    context.close()
+
+    context, page = tab(browser, live_server, "th-TH")     # a Thai page needs the whole Thai font
+    page.goto("/login")
+    expect(page.locator("html")).to_have_attribute("lang", "th")
+    loaded_fonts(page)
+    assert fetched(page, "NotoSansThai-Regular.ttf")
+    assert not fetched(page, "NotoSansArabic-Regular.ttf") and not fetched(page, "NotoSansSC-subset")
+    context.close()
+
+
+def test_a_saved_profile_opened_from_disk_shows_every_script_in_its_own_fonts(app, browser, demo,
+                                                                              tmp_path):
+    khm = response_of("KHM")
+    admin = db.session.scalar(select(User).where(User.email == "admin@example.org"))
+    save_answer(khm, "leg_tip_offence", answers_of(khm)["leg_tip_offence"].value, admin,
+                evidence=f"{KHMER} {THAI} {ARABIC}")
+    db.session.commit()
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        refresh()
+        saved = tmp_path / "profile.html"
+        saved.write_text(standalone_profile_html(round_by_name(CURRENT_ROUND), country_by_iso3("KHM")),
+                         encoding="utf-8")
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})   # no server at all
+    page = context.new_page()
+    asked = []
+    page.on("request", lambda r: asked.append(r.url))
+    page.goto(saved.as_uri())
+    expect(page.get_by_text(KHMER, exact=False)).to_be_visible()
+    assert {"Noto Sans Thai", "Noto Sans Khmer", "Noto Sans Arabic", "Noto Sans SC"} <= loaded_fonts(page)
+    assert [url for url in asked if not url.startswith(("file:", "data:"))] == []
+    pdf = tmp_path / "profile.pdf"
+    page.pdf(path=str(pdf))
+    context.close()
+
+    fonts = embedded_fonts(pdf.read_bytes())
+    for family in ("NotoSansThai", "NotoSansKhmer", "NotoSansArabic"):
+        assert any(family in name for name in fonts), (family, fonts)
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True,
+                              capture_output=True, text=True).stdout
+        for sample in (KHMER, THAI[:8], "国家概况"):  # Thai wraps (no spaces) in a narrow cell
             assert sample in text, sample
         assert "\ufffd" not in text
 
