@@ -491,8 +491,11 @@ def demo_value(q: Question, capacity: float, rng: random.Random, country: str) -
             return min(scored, key=lambda o: abs(o.points - target)).code
         return rng.choice(q.options).code
     if kind == "multiple_choice":
-        chosen = [o.code for o in q.options if rng.random() < capacity]
-        return chosen or [q.options[0].code]
+        ticked = [o for o in q.options if rng.random() < capacity]
+        if any(not o.exclusive for o in ticked):  # "None" is never ticked beside others
+            ticked = [o for o in ticked if not o.exclusive]
+        return [o.code for o in ticked[:1 if ticked and ticked[0].exclusive else None]] \
+            or [q.options[0].code]
     if kind in ("integer", "decimal", "percentage"):
         low = q.min if q.min is not None else 0
         high = q.max if q.max is not None else None

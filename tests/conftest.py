@@ -248,6 +248,20 @@ def make_user(seeded):
     return make
 
 
+def words_in(language: str, message: str, **values) -> str:
+    """What the shipped catalogue says for ``message`` in ``language`` (the words a page in
+    that language must show), checked to be a real translation, not the English again."""
+    from flask import current_app
+    from flask_babel import force_locale, gettext
+
+    with current_app.test_request_context():
+        english = gettext(message, **values)
+        with force_locale(language):
+            said = gettext(message, **values)
+    assert said != english or language == "en", f"{message!r} is not translated into {language}"
+    return said
+
+
 def login_as(client: FlaskClient, user) -> None:
     """Log a user in directly (for tests that are not about the login form)."""
     from flask import g, has_app_context
