@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 from wtforms import Form, fields
 
 from .definition import Section
+from .text import typing_direction
 from .types import AnswerError
 
 EVIDENCE_SUFFIX = "__evidence"
@@ -35,7 +36,7 @@ def build_section_form(section: Section, language: str | None = None,
         # instead, and ``read_section`` refuses a note that is too long, keeping it shown.
         attrs[q.id + EVIDENCE_SUFFIX] = fields.TextAreaField(
             "Evidence or notes", render_kw={"rows": 2, "data-max-chars": EVIDENCE_MAX,
-                                                 "dir": "auto"})
+                                                 **typing_direction(language)})
     return type(f"SectionForm_{section.id}", (base,), attrs)
 
 

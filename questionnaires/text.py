@@ -5,6 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 DEFAULT_LANGUAGE = "en"
+# Languages written right to left (pages in them are mirrored).
+RIGHT_TO_LEFT = frozenset({"ar", "fa", "he", "ur"})
+
+
+def typing_direction(language: str | None) -> dict[str, str]:
+    """What a box people type free text into says about direction: on a left-to-right page,
+    ``dir="auto"`` so Arabic typed there reads right to left; on a right-to-left page, nothing
+    (an empty box keeps the page's direction, where ``auto`` would turn it left to right)."""
+    code = (language or DEFAULT_LANGUAGE).replace("-", "_").split("_")[0]
+    return {} if code in RIGHT_TO_LEFT else {"dir": "auto"}
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from .numbers import (
     parse_machine_number,
     parse_number,
 )
-from .text import Text
+from .text import Text, typing_direction
 
 if TYPE_CHECKING:
     from .definition import Question
@@ -1384,10 +1384,8 @@ class ShortText(_TextBase):
 
     def _main_field(self, question, label, language):
         # No maxlength: a browser would cut a longer paste silently (the limit is stated).
-        # dir="auto": Arabic typed on an English page, or English on an Arabic one, reads
-        # in its own direction.
         return fields.StringField(label, render_kw={"data-max-chars": self.limit(question),
-                                                    "dir": "auto"})
+                                                    **typing_direction(language)})
 
 
 @register
@@ -1399,7 +1397,7 @@ class LongText(_TextBase):
     xlsform_origin = ("text", "multiline")
 
     def _main_field(self, question, label, language):
-        return fields.TextAreaField(label, render_kw={"rows": 4, "dir": "auto"})
+        return fields.TextAreaField(label, render_kw={"rows": 4, **typing_direction(language)})
 
 
 LEGAL_PARTS = ("instrument", "article", "year", "url")

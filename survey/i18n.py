@@ -9,6 +9,8 @@ from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
+from questionnaires.text import RIGHT_TO_LEFT
+
 
 def N_(text: str) -> str:
     """Mark a text for the catalogue where it is defined; it is translated where shown."""
@@ -16,7 +18,7 @@ def N_(text: str) -> str:
 
 
 SESSION_LANGUAGE = "language"
-RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
+RTL_LANGUAGES = RIGHT_TO_LEFT
 # Browser tags that mean a shipped language written another way (Simplified Chinese).
 _TRADITIONAL_CHINESE = ("zh-tw", "zh-hk", "zh-mo", "zh-hant")
 _TAG_ALIASES = {"zh": "zh_Hans", "zh-cn": "zh_Hans", "zh-sg": "zh_Hans", "zh-my": "zh_Hans",

@@ -50,6 +50,11 @@ def register_template_helpers(app: Flask) -> None:
         """A round's state as the pages name it, in the page's language ("Open", "Ouvert")."""
         return gettext(ROUND_STATE_LABELS[RoundState(state)])
 
+    @app.template_global("page_direction")
+    def page_direction() -> str:
+        """"ltr" or "rtl": the page's direction, for macros (imported without the context)."""
+        return text_direction()
+
     @app.template_filter("bdi")
     def bdi(value: object) -> Markup:
         """A name typed by people (a round's name, say) isolated from the text around it, so
