@@ -348,9 +348,13 @@ def write_po(definition: Definition, language: str, layer: Mapping[str, Translat
             text, status = found.text, found.status
         elif language in e.text.translations:
             text = e.text.translations[language]
-        catalog.add(e.english, text, context=e.key,
-                    flags=("fuzzy",) if text and status == DRAFT else (),
-                    auto_comments=(f"{e.subject}: {e.field}",))
+        message = catalog.add(e.english, text, context=e.key,
+                              flags=("fuzzy",) if text and status == DRAFT else (),
+                              auto_comments=(f"{e.subject}: {e.field}",))
+        # Babel guesses "python-format" from a "%" in the English ("25 % or less"); the
+        # questionnaire's placeholders are {name:…}, and the flag would make msgfmt -c refuse
+        # a translation that writes "per cent" in words.
+        message.flags.discard("python-format")
     out = io.BytesIO()
     babel_write_po(out, catalog, width=0, omit_header=False, sort_output=False)
     return out.getvalue()

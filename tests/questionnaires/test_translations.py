@@ -178,7 +178,11 @@ def test_the_bundled_drafts_cover_the_newest_version_in_six_languages_and_all_lo
         assert not result.problems, (path.name, result.refused[:3], result.since_changed[:3])
         assert all(r.status == DRAFT for r in rows)  # none checked by a native speaker yet
         translated = {c["key"] for c in result.changes}
-        # Every question's label and every option is translated; help texts may follow.
+        # Every text of the version is translated: labels, options, units, help texts, section
+        # introductions, gaps, recommended actions and check messages.
+        assert result.missing == [], (path.name, len(result.missing), result.missing[:5])
+        assert len(translated) == len(text_entries(V2))
+        assert b"python-format" not in path.read_bytes()  # placeholders are {name}, not %
         for q in V2.questions:
             assert f"{q.id}|label" in translated, (path.name, q.id)
             for o in q.options:
