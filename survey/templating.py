@@ -30,6 +30,12 @@ from .models import (
     RoundState,
 )
 
+# The sub-regions of survey/data/members.yaml, named in the page's language; a sub-region added
+# to the data later shows as written until the catalogue names it.
+SUBREGION_NAMES = {"Americas": N_("Americas"), "East Asia": N_("East Asia"),
+                   "Middle East": N_("Middle East"), "Pacific": N_("Pacific"),
+                   "South Asia": N_("South Asia"), "South-East Asia": N_("South-East Asia")}
+
 ROLE_NAMES = {Role.FOCAL_POINT: N_("focal point"), Role.REVIEWER: N_("reviewer"),
               Role.ANALYST: N_("analyst"), Role.ADMIN: N_("admin")}
 
@@ -49,6 +55,24 @@ def register_template_helpers(app: Flask) -> None:
     def round_state(state: RoundState | str) -> str:
         """A round's state as the pages name it, in the page's language ("Open", "Ouvert")."""
         return gettext(ROUND_STATE_LABELS[RoundState(state)])
+
+    @app.template_filter("subregion")
+    def subregion(name: str | None) -> str:
+        """A sub-region as the pages name it ("Asie du Sud-Est"); the data keeps the English."""
+        if not name:
+            return ""
+        return gettext(SUBREGION_NAMES[name]) if name in SUBREGION_NAMES else name
+
+    @app.template_global("questionnaire_title")
+    def questionnaire_title(version) -> str:
+        """A stored version's title in the page's language (its translation layer), else as
+        stored."""
+        from .questionnaire_versions import definition_of
+
+        language = str(get_locale() or "en")
+        if language == "en":
+            return version.title
+        return definition_of(version, language=language).title.get(language) or version.title
 
     @app.template_global("page_direction")
     def page_direction() -> str:

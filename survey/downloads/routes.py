@@ -36,6 +36,7 @@ from ..extensions import db
 from ..jobs import enqueue
 from ..models import Country, ExportJob, Response, Round
 from ..rules import commit_or_explain
+from ..templating import SUBREGION_NAMES
 from .forms import JOB_FORMAT_NAMES, JOB_STATUS_NAMES, ExportForm
 from .services import FORMATS, build_export, settle_lost_job, start_job, subregions
 
@@ -56,7 +57,8 @@ def _export_form(rounds: list[Round]) -> ExportForm:
     form = ExportForm()
     form.round_id.choices = [SelectChoice(r.id, r.name) for r in rounds]
     form.subregion.choices = [SelectChoice("", _("All sub-regions"))] + [
-        SelectChoice(s, s) for s in subregions()]
+        SelectChoice(s, _(SUBREGION_NAMES[s]) if s in SUBREGION_NAMES else s)
+        for s in subregions()]
     form.language.choices = [SelectChoice(code, name) for code, name
                              in current_app.config["SURVEY_LANGUAGES"].items()]
     if not form.language.data:
