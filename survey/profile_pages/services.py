@@ -32,6 +32,7 @@ from ..models import (
 )
 from ..questionnaire_versions import definition_of
 from ..rules import NotFound, SurveyError
+from ..words import words_in
 
 
 def response_of(round_: Round, country: Country) -> Response:
@@ -133,6 +134,9 @@ def public_download(round_: Round, fmt: str, language: str | None = None) -> Exp
     data = export_input([round_], status_filter="approved", generated_by="public download",
                         language=language)
     stem = f"published-profiles-round-{round_.id}"
+    words = words_in(language)  # the file's language, not necessarily the page's
     if fmt == "csv":
-        return ExportFile(f"{stem}.csv", "text/csv; charset=utf-8", public_csv(data, published))
-    return ExportFile(f"{stem}.xlsx", XLSX_MIMETYPE, build_public_workbook(data, published))
+        return ExportFile(f"{stem}.csv", "text/csv; charset=utf-8",
+                          public_csv(data, published, words=words))
+    return ExportFile(f"{stem}.xlsx", XLSX_MIMETYPE,
+                      build_public_workbook(data, published, words=words))
