@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import gc
 import io
 import re
@@ -175,6 +176,11 @@ class Book:
         page_setup(ws, self.title, self.notice, self.words)
         return ws
 
+    @functools.cached_property
+    def yes_no(self) -> dict[bool, str]:
+        """How a true/false cell reads, asked of ``words`` once per workbook."""
+        return {True: yes_no(True, self.words), False: yes_no(False, self.words)}
+
     def add_named_sheet(self, name: str) -> Worksheet:
         """A sheet whose name is one of the exports' own words (``N_``-marked English)."""
         return self.add_sheet(self.words(name))
@@ -274,7 +280,7 @@ def _write_any(book: Book, ws: Worksheet, row: int, col: int, value: Any, text_f
     if _missing(value):
         return
     if isinstance(value, bool | np.bool_):
-        ws.write_string(row, col, yes_no(bool(value), book.words), text_fmt)
+        write_text(book, ws, row, col, book.yes_no[bool(value)], text_fmt)
     elif isinstance(value, int | float | np.integer | np.floating):
         ws.write_number(row, col, float(value), number_fmt)
     elif isinstance(value, dt.datetime | dt.date):
@@ -349,7 +355,8 @@ def _header(book: Book, ws: Worksheet, table: Table, header_row: int, last_row: 
     if not book.streamed:
         result = ws.add_table(header_row, 0, last_row, last_col, {
             "name": table.name, "style": TABLE_STYLE,
-            "columns": [{"header": h, "header_format": book.fmts.header} for h in headers]})
+            "columns": [{"header": h, "header_format": book.fmts.guarded(book.fmts.header)
+                         if starts_like_formula(h) else book.fmts.header} for h in headers]})
         if result not in (None, 0):
             raise ValueError(f"table {table.name} could not be added ({result})")
         return

@@ -239,3 +239,21 @@ def test_a_french_export_speaks_french_where_the_catalogue_does(demo):
     # The page's language does not decide: the same export asked from an English page.
     french.close()
     english.close()
+
+
+def test_a_translation_that_looks_like_a_formula_stays_text(demo):
+    """A hostile or mistaken catalogue entry is text like any answer: never a formula."""
+    def hostile(text: str) -> str:
+        return "=" + text  # keeps its placeholders, as the catalogue's check requires
+
+    data = export_input([_round()], status_filter="all", generated_by="test")
+    book = openpyxl.load_workbook(io.BytesIO(build_regional_workbook(data, words=hostile)))
+    seen = 0
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    assert cell.data_type == "s" and cell.quotePrefix, (ws.title, cell.coordinate)
+                    seen += 1
+    assert seen > 50
+    book.close()
