@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import current_app
+from flask import current_app, has_request_context
 from flask_babel import force_locale, get_translations
 
 
@@ -19,6 +19,8 @@ def words_in(language: str | None) -> Callable[[str], str]:
     Looked up once per text: an export asks for the same few words on many rows.
     """
     shipped = current_app.config.get("SURVEY_LANGUAGES") or {}
+    if not (language and language in shipped) and not has_request_context():
+        language = "en"  # the command line, a worker: no page to take the language from
     if language and language in shipped:
         with force_locale(language):
             translations = get_translations()
