@@ -654,7 +654,7 @@ def method_tables(definition: Definition, language: str | None = None,
                   words: Words = same) -> list[Table]:
     """"How scores are computed" in brief, from the definition (the app's method page
     says the same at length): the rules, then each pillar's scored items and weights."""
-    method = scoring_method(definition, language)
+    method = scoring_method(definition, language, words)
     rules = pd.DataFrame([(topic.capitalize(), text) for topic, text in method.rules],
                          columns=["Rule", "How"])
     items = []

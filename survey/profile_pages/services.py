@@ -82,7 +82,8 @@ def published_version(version: QuestionnaireVersion) -> bool:
 
 def method_of(version: QuestionnaireVersion, language: str | None = None) -> ScoringMethod:
     """"How scores are computed" for a stored questionnaire version, from its definition."""
-    return scoring_method(definition_of(version, language=language or "en"), language)
+    return scoring_method(definition_of(version, language=language or "en"), language,
+                          words_in(language))
 
 
 def version_by_key(code: str, number: int) -> QuestionnaireVersion:

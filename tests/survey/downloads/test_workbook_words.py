@@ -140,6 +140,10 @@ def test_the_regional_workbook_says_everything_through_words(demo):
     assert all(wrapped(v) for v in column(overview, "⟦Included⟧"))
     changes = book["⟦Changes⟧"]
     assert "⟦Overall⟧" in column(changes, "⟦Pillar⟧")
+    codebook = book["⟦Codebook⟧"]
+    assert all(wrapped(v) for v in column(codebook, "⟦Rule⟧") + column(codebook, "⟦How⟧"))
+    assert all(v is None or wrapped(v) for v in column(codebook, "⟦Worked out as⟧"))
+    assert all(wrapped(v) for v in column(codebook, "⟦Visibility⟧"))
 
     # The tidy data: its column names as in English; statuses translated with codes beside.
     data_sheet = book["⟦Data⟧"]
@@ -257,3 +261,23 @@ def test_a_translation_that_looks_like_a_formula_stays_text(demo):
                     seen += 1
     assert seen > 50
     book.close()
+
+
+def test_the_zip_of_csv_files_keeps_its_column_names_and_translates_its_readme(demo):
+    import csv
+    import zipfile
+
+    from exports import sheets_zip
+
+    data = export_input([_round()], status_filter="all", generated_by="test")
+    with zipfile.ZipFile(io.BytesIO(sheets_zip(data, words=pseudo))) as archive:
+        texts = {n: archive.read(n).decode("utf-8-sig") for n in archive.namelist()}
+    readme = texts.pop("00-README-DEMONSTRATION-DATA.txt")
+    assert all(line.startswith(OPEN) and CLOSE in line for line in readme.splitlines()), readme
+    assert "same in every language" in readme
+    for name, text in texts.items():
+        header = next(csv.reader(io.StringIO(text)))
+        assert not any(h.startswith(OPEN) for h in header), (name, header)
+    assert next(csv.reader(io.StringIO(texts["06-data.csv"]))) == DATA_COLUMNS
+    scores = list(csv.DictReader(io.StringIO(texts["02-scores.csv"])))
+    assert scores and all(wrapped(r["Status"]) for r in scores)
