@@ -240,9 +240,27 @@ def test_a_french_export_speaks_french_where_the_catalogue_does(demo):
     notice = overview.cell(2, 1).value
     assert notice.startswith("DONNÉES DE DÉMONSTRATION"), notice
     assert "DONNÉES DE DÉMONSTRATION" in overview.oddHeader.center.text.upper()
-    # The page's language does not decide: the same export asked from an English page.
     french.close()
     english.close()
+    # The country workbook too.
+    country = openpyxl.load_workbook(io.BytesIO(build_export(
+        {"kind": "country", "round": round_.id, "country": "THA", "language": "fr"},
+        "test").content), read_only=True)
+    assert len(country.sheetnames) == 4
+    rows = list(country.worksheets[0].iter_rows(values_only=True))
+    assert rows[1][0].startswith("DONNÉES DE DÉMONSTRATION"), rows[1]
+    country.close()
+
+
+def test_the_page_language_does_not_decide_the_export_language(demo, client):
+    """Asked from a page in Thai, a French export is French (force_locale)."""
+    round_ = _round()
+    with client.application.test_request_context("/", headers={"Accept-Language": "th"}):
+        found = build_export({"kind": "regional", "round": round_.id, "status": "all",
+                              "format": "csv", "language": "fr"}, "test")
+    text = found.content.decode("utf-8-sig")
+    assert text.startswith(",".join(DATA_COLUMNS))
+    assert "Approuvé" in text and "อนุมัติแล้ว" not in text
 
 
 def test_a_translation_that_looks_like_a_formula_stays_text(demo):
