@@ -17,7 +17,7 @@ Pure: plain data in, ``bytes`` out. Every text cell goes through the formula gua
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from questionnaires import Definition, Question, Section, describe
@@ -37,7 +37,6 @@ from questionnaires.answer_workbook import (
     COLUMNS,
     FIRST_HIDDEN,
     HEADER_ROW,
-    INSTRUCTIONS_SHEET,
     LISTS_SHEET,
     META_SHEET,
     StoredAnswer,
@@ -45,9 +44,13 @@ from questionnaires.answer_workbook import (
 )
 from questionnaires.types import WorkbookCell
 
+from .words import N_, Words, same
 from .workbook import Book, write_text, write_workbook
 
-Words = Callable[[str], str]
+# The visible column headings (``questionnaires.answer_workbook.COLUMNS`` up to the hidden
+# ones), marked here for the catalogue: the sheets show them through ``words``.
+HEADINGS = (N_("No."), N_("Question"), N_("Help"), N_("Unit"), N_("Answer only if"),
+            N_("Part or option"), N_("Answer"), N_("Evidence or notes"))
 WIDTHS = {COL_NUMBER: 5, COL_QUESTION: 48, COL_HELP: 40, COL_UNIT: 12, COL_CONDITION: 30,
           COL_PART: 24, COL_ANSWER: 26, COL_EVIDENCE: 36}
 # Only the answer and evidence cells are open; people may still resize rows and columns.
@@ -55,10 +58,6 @@ PROTECTION = {"format_columns": True, "format_rows": True, "select_locked_cells"
               "select_unlocked_cells": True}
 ANY_NUMBER = 999_999_999_999_999  # 15 digits: the most a spreadsheet keeps exactly
 MESSAGE_LIMIT = 250  # Excel allows 255 characters in a validation message
-
-
-def _same(text: str) -> str:
-    return text
 
 
 class _Writer:
@@ -106,31 +105,31 @@ class _Writer:
         if cell.rule == "list":
             labels = [label.get(self.language) for _, label in cell.choices]
             return {"validate": "list", "source": self.list_source(labels),
-                    "input_title": w("Choose from the list"),
-                    "error_title": w("Not one of the answers"),
-                    "error_message": w("Choose one of the answers in the list.")}
+                    "input_title": w(N_("Choose from the list")),
+                    "error_title": w(N_("Not one of the answers")),
+                    "error_message": w(N_("Choose one of the answers in the list."))}
         if cell.rule == "tick":
             return {"validate": "list", "source": ["x"],
-                    "input_message": w("Type x to tick; leave blank otherwise."),
-                    "error_message": w("Type x to tick; leave blank otherwise.")}
+                    "input_message": w(N_("Type x to tick; leave blank otherwise.")),
+                    "error_message": w(N_("Type x to tick; leave blank otherwise."))}
         if cell.rule in ("whole", "decimal"):
             low = cell.minimum if cell.minimum is not None else -ANY_NUMBER
             high = cell.maximum if cell.maximum is not None else ANY_NUMBER
-            kind = w("a whole number") if cell.rule == "whole" else w("a number")
+            kind = w(N_("a whole number")) if cell.rule == "whole" else w(N_("a number"))
             if cell.minimum is not None and cell.maximum is not None:
-                said = w("Type %(kind)s from %(low)s to %(high)s.") % {
+                said = w(N_("Type %(kind)s from %(low)s to %(high)s.")) % {
                     "kind": kind, "low": _num(low), "high": _num(high)}
             elif cell.minimum is not None:
-                said = w("Type %(kind)s of at least %(low)s.") % {"kind": kind, "low": _num(low)}
+                said = w(N_("Type %(kind)s of at least %(low)s.")) % {"kind": kind, "low": _num(low)}
             elif cell.maximum is not None:
-                said = w("Type %(kind)s of at most %(high)s.") % {"kind": kind, "high": _num(high)}
+                said = w(N_("Type %(kind)s of at most %(high)s.")) % {"kind": kind, "high": _num(high)}
             else:
-                said = w("Type %(kind)s.") % {"kind": kind}
+                said = w(N_("Type %(kind)s.")) % {"kind": kind}
             return {"validate": "integer" if cell.rule == "whole" else "decimal",
                     "criteria": "between", "minimum": low, "maximum": high,
                     "input_message": said[:MESSAGE_LIMIT], "error_message": said[:MESSAGE_LIMIT]}
         if cell.rule == "text" and cell.max_length:
-            said = w("At most %(n)s characters.") % {"n": f"{cell.max_length:,}"}
+            said = w(N_("At most %(n)s characters.")) % {"n": f"{cell.max_length:,}"}
             if cell.hint is not None:
                 said = cell.hint.get(self.language) + ". " + said
             return {"validate": "length", "criteria": "<=", "value": cell.max_length,
@@ -152,36 +151,37 @@ class _Writer:
 
     # -- sheets --------------------------------------------------------------
     def instructions(self, sections: Sequence[Section]) -> None:
-        w, ws = self.words, self.book.add_sheet(INSTRUCTIONS_SHEET)
+        # Its name is translated; the upload skips it by having no answer rows.
+        w, ws = self.words, self.book.add_sheet(self.words(N_("Instructions")))
         ws.set_column(0, 0, 28)
         ws.set_column(1, 1, 90)
         write_text(self.book, ws, 0, 0, self.definition.title.get(self.language), self.title)
-        facts = [(w("Country or territory"), f"{self.meta.country_name} ({self.meta.country})"),
-                 (w("Round"), self.meta.round_name),
-                 (w("Questionnaire"), self.meta.questionnaire),
-                 (w("Sections in this file"), "; ".join(
+        facts = [(w(N_("Country or territory")), f"{self.meta.country_name} ({self.meta.country})"),
+                 (w(N_("Round")), self.meta.round_name),
+                 (w(N_("Questionnaire")), self.meta.questionnaire),
+                 (w(N_("Sections in this file")), "; ".join(
                      s.short_title.get(self.language) for s in sections)),
-                 (w("Downloaded"), self.meta.generated_at)]
+                 (w(N_("Downloaded")), self.meta.generated_at)]
         for n, (label, value) in enumerate(facts, start=2):
             write_text(self.book, ws, n, 0, label, self.header)
             write_text(self.book, ws, n, 1, value, self.wrap)
         steps = [
-            w("Each section has its own sheet. Type your answers in the yellow cells of the "
-              "“Answer” column, and what supports them in “Evidence or notes”."),
-            w("Where a question offers a list, choose from it. For a question with several "
-              "answers, type x beside each one that applies."),
-            w("Some questions apply only in certain cases: they say so in “Answer only if”. "
-              "Leave them blank otherwise."),
-            w("Type numbers without a currency sign or unit. Leave a cell blank when you do "
-              "not know the answer, or choose “Unknown / no data” where it is offered."),
-            w("The answers already given are filled in. Clearing a cell clears that answer."),
-            w("Do not add, move or delete rows or sheets: hidden columns tell the survey which "
-              "question each row answers."),
-            w("When you are done, upload this file on your country's page of the survey. You "
+            w(N_("Each section has its own sheet. Type your answers in the yellow cells of the "
+              "“Answer” column, and what supports them in “Evidence or notes”.")),
+            w(N_("Where a question offers a list, choose from it. For a question with several "
+              "answers, type x beside each one that applies.")),
+            w(N_("Some questions apply only in certain cases: they say so in “Answer only if”. "
+              "Leave them blank otherwise.")),
+            w(N_("Type numbers without a currency sign or unit. Leave a cell blank when you do "
+              "not know the answer, or choose “Unknown / no data” where it is offered.")),
+            w(N_("The answers already given are filled in. Clearing a cell clears that answer.")),
+            w(N_("Do not add, move or delete rows or sheets: hidden columns tell the survey which "
+              "question each row answers.")),
+            w(N_("When you are done, upload this file on your country's page of the survey. You "
               "will see every change before anything is saved, and any answer a colleague "
-              "changed after you downloaded the file is shown for you to choose."),
+              "changed after you downloaded the file is shown for you to choose.")),
         ]
-        write_text(self.book, ws, 8, 0, w("How to fill in this file"), self.header)
+        write_text(self.book, ws, 8, 0, w(N_("How to fill in this file")), self.header)
         for n, step in enumerate(steps, start=9):
             write_text(self.book, ws, n, 0, f"{n - 8}.", self.wrap)
             write_text(self.book, ws, n, 1, step, self.wrap)
@@ -195,8 +195,8 @@ class _Writer:
             ws.set_column(col, col, width)
         ws.set_column(FIRST_HIDDEN, COL_SEEN, 14, None, {"hidden": True})
         write_text(self.book, ws, 0, 0, section.title.get(lang), self.title)
-        write_text(self.book, ws, 1, 0, w("Type your answers in the yellow cells; see the "
-                                          "Instructions sheet."), self.muted)
+        write_text(self.book, ws, 1, 0, w(N_("Type your answers in the yellow cells; see the "
+                                          "Instructions sheet.")), self.muted)
         headers = [w(c) for c in COLUMNS[:FIRST_HIDDEN]] + list(COLUMNS[FIRST_HIDDEN:])
         for col, text in enumerate(headers):
             write_text(self.book, ws, HEADER_ROW, col, text, self.header)
@@ -220,7 +220,7 @@ class _Writer:
             write_text(self.book, ws, row, COL_CONDITION, said[:1].upper() + said[1:], self.wrap)
         cells = q.kind.workbook_cells(q)
         if not cells:  # worked out, never asked
-            write_text(self.book, ws, row, COL_PART, w("Worked out from other answers"), self.muted)
+            write_text(self.book, ws, row, COL_PART, w(N_("Worked out from other answers")), self.muted)
             return row + 1
         stored = self.answers.get(q.id)
         prefill = q.kind.workbook_prefill(q, stored.value, lang) if stored else {}
@@ -255,7 +255,7 @@ class _Writer:
 
 
 def build_answer_workbook(definition: Definition, meta: WorkbookMeta,
-                          answers: Mapping[str, StoredAnswer], *, words: Words = _same,
+                          answers: Mapping[str, StoredAnswer], *, words: Words = same,
                           notice: str | None = None) -> bytes:
     """The workbook for ``meta.sections`` (every section when empty), answers prefilled.
 
@@ -268,9 +268,12 @@ def build_answer_workbook(definition: Definition, meta: WorkbookMeta,
         **{**meta.__dict__, "sections": tuple(s.id for s in sections)})
 
     def write(book: Book) -> None:
-        book.used.update(n.lower() for n in (INSTRUCTIONS_SHEET, LISTS_SHEET, META_SHEET))
+        # The hidden sheets keep their English names: the upload and the lists' ranges
+        # find them by name. No section sheet may take them.
+        instructions = words(N_("Instructions"))
+        book.used.update(n.lower() for n in (instructions, LISTS_SHEET, META_SHEET))
         writer = _Writer(book, definition, meta_full, answers, words)
-        book.used.discard(INSTRUCTIONS_SHEET.lower())
+        book.used.discard(instructions.lower())
         writer.instructions(sections)
         for section in sections:
             writer.section(section)
@@ -281,10 +284,11 @@ def build_answer_workbook(definition: Definition, meta: WorkbookMeta,
 
     cells = sum(len(q.kind.workbook_cells(q)) for s in sections for q in s.questions)
     return write_workbook(write, largest_sheet_cells=cells * len(COLUMNS), notice=notice,
-                          language=meta.language, properties={
+                          language=meta.language, words=words, properties={
         "title": f"{definition.title.get(meta.language)} – {meta.country} – {meta.round_name}",
-        "comments": f"Answer workbook for {meta.country}, {meta.round_name}, "
-                    f"{meta.questionnaire}."})
+        "comments": words(N_("Answer workbook for %(country)s, %(round)s, %(questionnaire)s."))
+        % {"country": meta.country, "round": meta.round_name,
+           "questionnaire": meta.questionnaire}})
 
 
 def _num(value: float) -> str:

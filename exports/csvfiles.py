@@ -2,6 +2,9 @@
 
 Every text cell goes through the formula guard (:mod:`exports.guard`), so an answer
 like ``=HYPERLINK(...)`` reaches the spreadsheet that opens the file as text.
+
+Column names are the same in every language (scripts rely on them); the texts in cells
+and the README are in the export's language (``words``, :mod:`exports.words`).
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ from .tables import (
     scores_tables,
     tidy_table,
 )
-from .workbook import regional_title
+from .words import N_, Words
+from .workbook import regional_title, with_words
 
 
 def frame_csv(frame: pd.DataFrame, *, bom: bool = False) -> bytes:
@@ -37,9 +41,9 @@ def frame_csv(frame: pd.DataFrame, *, bom: bool = False) -> bytes:
     return ((BOM if bom else "") + text).encode("utf-8")
 
 
-def tidy_csv(data: ExportInput, *, bom: bool = False) -> bytes:
+def tidy_csv(data: ExportInput, *, bom: bool = False, words: Words | None = None) -> bytes:
     """The tidy long table as UTF-8 CSV (a BOM helps Excel pick UTF-8)."""
-    return frame_csv(tidy_table(data), bom=bom)
+    return frame_csv(tidy_table(with_words(data, words)), bom=bom)
 
 
 def tidy_csv_chunks(frame: pd.DataFrame, *, chunk_rows: int = 2000, bom: bool = False
@@ -58,8 +62,28 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "sheet"
 
 
-def sheets_zip(data: ExportInput, *, bom: bool = True, progress: Progress | None = None) -> bytes:
+README_NAME = "00-README-DEMONSTRATION-DATA.txt"
+
+
+def readme(data: ExportInput) -> str:
+    """The zip's README, in the export's language."""
+    w = data.words
+    lines = []
+    if data.meta.demo:
+        lines += [f"{w(DEMO_NOTICE)}.",
+                  w(N_("Round(s): %(rounds)s.")) % {"rounds": ", ".join(data.meta.demo_rounds)},
+                  w(N_("The 'Demo data' column of 06-data.csv marks each row."))]
+    lines.append(w(N_("Column names are the same in every language (in English), so scripts "
+                      "work whatever language the export was made in; codes (ISO3, question "
+                      "id, value code, status code) stand beside the labels.")))
+    return "\r\n".join(lines) + "\r\n"
+
+
+def sheets_zip(data: ExportInput, *, bom: bool = True, progress: Progress | None = None,
+               words: Words | None = None) -> bytes:
     """A zip holding one CSV per sheet (and per table where a sheet has several)."""
+    data = with_words(data, words)
+    w = data.words
     files: list[tuple[str, pd.DataFrame]] = []
     title = regional_title(data)
     for table in overview_tables(data, title):
@@ -73,18 +97,17 @@ def sheets_zip(data: ExportInput, *, bom: bool = True, progress: Progress | None
     for table in changes_tables(data):
         files.append((f"05-changes-{_slug(table.name)}", table.frame))
     files.append(("06-data", data_table(data).frame))
-    files.append(("07-codebook", codebook_table(data.definition, data.meta.language).frame))
-    for table in method_tables(data.definition, data.meta.language):
+    files.append(("07-codebook", codebook_table(data.definition, data.meta.language,
+                                                words=w).frame))
+    for table in method_tables(data.definition, data.meta.language, w):
         files.append((f"07-codebook-{_slug(table.name)}", table.frame))
-    crosswalk = crosswalk_table(data.definition, data.mapped_definition, data.meta.language)
+    crosswalk = crosswalk_table(data.definition, data.mapped_definition, data.meta.language, w)
     if crosswalk is not None:
         files.append(("08-crosswalk", crosswalk.frame))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        if data.meta.demo:
-            archive.writestr("00-README-DEMONSTRATION-DATA.txt",
-                             f"{DEMO_NOTICE}.\r\nRound(s): {', '.join(data.meta.demo_rounds)}.\r\n"
-                             "The 'Demo data' column of 06-data.csv marks each row.\r\n")
+        # The README's name stays English (a file name scripts may look for).
+        archive.writestr(README_NAME if data.meta.demo else "00-README.txt", readme(data))
         for i, (name, frame) in enumerate(files, start=1):
             archive.writestr(f"{name}.csv", frame_csv(frame, bom=bom))
             if progress:

@@ -17,6 +17,8 @@ import pandas as pd
 
 from questionnaires import Definition
 
+from .words import N_, Words, same
+
 # Status filters offered to analysts. "all" is every response someone has started:
 # a member that has not begun has nothing to show beyond its status on the Overview.
 STATUS_FILTERS: dict[str, tuple[str, ...] | None] = {
@@ -25,19 +27,20 @@ STATUS_FILTERS: dict[str, tuple[str, ...] | None] = {
     "all": ("in_progress", "submitted", "returned", "approved"),
 }
 STATUS_FILTER_LABELS = {
-    "approved": "Approved responses only (reviewed by the working group)",
-    "submitted": "Submitted and approved responses (includes UNREVIEWED submissions)",
-    "all": "All responses, including drafts (UNREVIEWED: not checked by the working group)",
+    "approved": N_("Approved responses only (reviewed by the working group)"),
+    "submitted": N_("Submitted and approved responses (includes UNREVIEWED submissions)"),
+    "all": N_("All responses, including drafts (UNREVIEWED: not checked by the working group)"),
 }
+# English, as the exports' ``words`` translate them (the app has the same words for its pages).
 STATUS_LABELS = {
-    "not_started": "Not started", "in_progress": "In progress", "submitted": "Submitted",
-    "returned": "Returned", "approved": "Approved",
+    "not_started": N_("Not started"), "in_progress": N_("In progress"),
+    "submitted": N_("Submitted"), "returned": N_("Returned"), "approved": N_("Approved"),
 }
 MEMBER_COLUMNS = ["round", "country", "iso3", "subregion", "status", "submitted_at",
                   "approved_at", "response_id"]
 
 Progress = Callable[[int], None]
-DEMO_NOTICE = "Demonstration data – not the answers of any member"
+DEMO_NOTICE = N_("Demonstration data – not the answers of any member")
 
 
 def is_unreviewed(status_filter: str) -> bool:
@@ -94,6 +97,9 @@ class ExportInput:
     # sub-region, groups (ASEAN), territory. Without it member-only items are skipped.
     member_facts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
+    # The export's own words (sheet names, headings, notes) in ``meta.language``: the
+    # caller's translation (see :mod:`exports.words`); English by default.
+    words: Words = same
 
     @property
     def definition(self) -> Definition:

@@ -19,7 +19,13 @@ from collections.abc import Collection
 
 import pandas as pd
 
-from profiles.disclosure import FEWER_MEMBERS, group_reasons, public_answers, spread_reason
+from profiles.disclosure import (
+    FEWER_MEMBERS,
+    WORKED_BACK,
+    group_reasons,
+    public_answers,
+    spread_reason,
+)
 from profiles.stats import spread
 from questionnaires import SPECIAL_CODES, with_derived
 from questionnaires.types import special_label
@@ -31,21 +37,34 @@ from .tables import (
     Table,
     _ordered,
     current_values,
+    fewer_members,
+    group_name,
     method_tables,
+    pillar_headings,
     pillar_title,
     score_rows,
 )
-from .workbook import cells_of, write_table, write_text, write_workbook
+from .words import N_, Words
+from .workbook import cells_of, with_words, write_table, write_text, write_workbook
 
 ANSWER_COLUMNS = ["Round", "Country", "ISO3", "Sub-region", "Pillar", "Question id", "Question",
                   "Answer", "Demo data"]
 RULES = (
-    "Only countries that chose to publish their approved profile are listed.",
-    "Only questions the questionnaire marks public are shown; evidence notes never are.",
-    "Counts from 1 to 4 are shown as “1–4”; a rate over too few cases is not given.",
-    f"No median is given over {FEWER_MEMBERS}, nor for a sub-region that could be worked "
-    "back from the regional figure beside it.",
+    N_("Only countries that chose to publish their approved profile are listed."),
+    N_("Only questions the questionnaire marks public are shown; evidence notes never are."),
+    N_("Counts from 1 to 4 are shown as “1–4”; a rate over too few cases is not given."),
+    N_("No median is given over %(fewer)s, nor for a sub-region that could be worked back "
+       "from the regional figure beside it."),
 )
+
+
+def _reason(why: str, words: Words) -> str:
+    """A disclosure reason (``profiles.disclosure``'s English) in the export's words."""
+    if why == FEWER_MEMBERS:
+        return fewer_members(words)
+    if why == WORKED_BACK:
+        return words(N_("could be worked back from the figures beside it"))
+    return why
 
 
 def _published(data: ExportInput, published: Collection[int]) -> pd.DataFrame:
@@ -59,7 +78,7 @@ def public_scores(data: ExportInput, published: Collection[int]) -> Table:
     scores = score_rows(data, members, data.answers).drop(columns=["Status"])
     cols = list(scores.columns[4:])
     return Table("Scores", scores, formats=dict.fromkeys(cols, "score"),
-                 widths={"Country": 26, "Sub-region": 18})
+                 widths={"Country": 26, "Sub-region": 18}, shown=pillar_headings(cols))
 
 
 def public_medians(data: ExportInput) -> Table:
@@ -67,6 +86,7 @@ def public_medians(data: ExportInput) -> Table:
     members = _ordered(data.included_members(), data.meta.rounds)
     scores = score_rows(data, members, data.answers)
     cols = list(scores.columns[5:])
+    w = data.words
     rows = []
     for rnd in data.meta.rounds:
         in_round = scores[scores["Round"] == rnd]
@@ -76,21 +96,23 @@ def public_medians(data: ExportInput) -> Table:
         reasons = group_reasons(groups)
         for name, isos in groups.items():
             part = in_round[in_round["ISO3"].isin(isos)]
-            row = {"Round": rnd, "Group": name, "Members": float(len(isos))}
+            row = {"Round": rnd, "Group": group_name(name, w), "Members": float(len(isos))}
             why = reasons[name]
             short = False
             for col in cols:
                 found = spread(part[col].tolist())
                 short = short or (why is None and spread_reason(found.n) is not None)
                 row[col] = None if why or spread_reason(found.n) else found.median
-            row["Note"] = (f"not given: {why}" if why else
-                           f"some not given: {FEWER_MEMBERS} with a score" if short else None)
+            row["Note"] = (w(N_("not given: %(reason)s")) % {"reason": _reason(why, w)} if why
+                           else w(N_("some not given: %(fewer)s with a score"))
+                           % {"fewer": fewer_members(w)} if short else None)
             rows.append(row)
     frame = pd.DataFrame(rows, columns=["Round", "Group", "Members", *cols, "Note"])
     frame[["Members", *cols]] = frame[["Members", *cols]].astype("float64")
-    return Table("Medians", frame, title="Regional and sub-regional medians (approved responses)",
+    return Table("Medians", frame,
+                 title=w(N_("Regional and sub-regional medians (approved responses)")),
                  formats={"Members": "integer", **dict.fromkeys(cols, "score")},
-                 widths={"Group": 26, "Note": 60})
+                 widths={"Group": 26, "Note": 60}, shown=pillar_headings(cols))
 
 
 def public_answer_frame(data: ExportInput, published: Collection[int]) -> pd.DataFrame:
@@ -120,41 +142,50 @@ def public_answer_frame(data: ExportInput, published: Collection[int]) -> pd.Dat
 
 
 def public_tables(data: ExportInput, published: Collection[int]) -> list[Table]:
-    demo = [("DEMONSTRATION DATA", DEMO_NOTICE)] if data.meta.demo else []
-    about = pd.DataFrame([*demo, ("Round(s)", data.meta.round_label),
-                          ("Questionnaire", data.meta.questionnaire),
-                          ("Generated at (UTC)", data.meta.generated_at.strftime("%Y-%m-%d %H:%M")),
-                          *(("Rule", rule) for rule in RULES)], columns=["Item", "Value"])
+    w = data.words
+    demo = [(w(N_("DEMONSTRATION DATA")), w(DEMO_NOTICE))] if data.meta.demo else []
+    rules = [w(rule) % {"fewer": fewer_members(w)} if "%(" in rule else w(rule) for rule in RULES]
+    about = pd.DataFrame([*demo, (w(N_("Round(s)")), data.meta.round_label),
+                          (w(N_("Questionnaire")), data.meta.questionnaire),
+                          (w(N_("Generated at (UTC)")),
+                           data.meta.generated_at.strftime("%Y-%m-%d %H:%M")),
+                          *((w(N_("Rule")), rule) for rule in rules)], columns=["Item", "Value"])
     return [Table("About", about, widths={"Item": 22, "Value": 100}),
             public_scores(data, published), public_medians(data),
             Table("Answers", public_answer_frame(data, published),
                   widths={"Country": 22, "Question": 60, "Answer": 40})]
 
 
-def public_csv(data: ExportInput, published: Collection[int], *, bom: bool = True) -> bytes:
+def public_csv(data: ExportInput, published: Collection[int], *, bom: bool = True,
+               words: Words | None = None) -> bytes:
     """The published profiles' public answers as CSV (formula guard on every text cell)."""
-    return frame_csv(public_answer_frame(data, published), bom=bom)
+    return frame_csv(public_answer_frame(with_words(data, words), published), bom=bom)
 
 
-def build_public_workbook(data: ExportInput, published: Collection[int]) -> bytes:
+def build_public_workbook(data: ExportInput, published: Collection[int], *,
+                          words: Words | None = None) -> bytes:
     """About, Scores (with medians), Answers and How scores are computed."""
+    from .workbook import COMPANY
+
+    data = with_words(data, words)
+    w = data.words
     about, scores, medians, answers = public_tables(data, published)
-    title = f"Published country profiles — {data.meta.round_label}"
+    title = w(N_("Published country profiles — %(rounds)s")) % {"rounds": data.meta.round_label}
 
     def write(book) -> None:
-        ws = book.add_sheet("About")
+        ws = book.add_named_sheet(N_("About"))
         write_text(book, ws, 0, 0, title, book.fmts.title)
         write_table(book, ws, about, 2)
-        ws = book.add_sheet("Scores")
+        ws = book.add_named_sheet(N_("Scores"))
         row = write_table(book, ws, scores, 0, freeze_columns=2)
         write_table(book, ws, medians, row)
-        write_table(book, book.add_sheet("Answers"), answers, 0, freeze_columns=2)
-        ws = book.add_sheet("How scores are computed")
+        write_table(book, book.add_named_sheet(N_("Answers")), answers, 0, freeze_columns=2)
+        ws = book.add_named_sheet(N_("How scores are computed"))
         row = 0
-        for table in method_tables(data.definition, data.meta.language):
+        for table in method_tables(data.definition, data.meta.language, w):
             row = write_table(book, ws, table, row)
 
     return write_workbook(write, largest_sheet_cells=cells_of([answers]),
-                          notice=DEMO_NOTICE if data.meta.demo else None, language=data.meta.language,
-                          properties={"title": title, "author": "Bali Process Working Group "
-                                                                "on Trafficking in Persons"})
+                          notice=w(DEMO_NOTICE) if data.meta.demo else None,
+                          language=data.meta.language, words=w,
+                          properties={"title": title, "author": w(COMPANY)})

@@ -1,7 +1,12 @@
 """The contents of every sheet as pandas frames, before any file format.
 
 The workbook writer and the CSV zip both start here, so an xlsx sheet and its CSV
-twin always hold the same figures. Column names are the headers people read.
+twin always hold the same figures. A frame's column names are stable English keys: the
+CSV files keep them (scripts and pivots work whatever the language), and the workbook
+writer shows each table's headings in the export's language (``Table.shown``, else the
+export's ``words`` of the column name; every such name is in :data:`HEADINGS`). Texts the
+export itself puts in cells (statuses, notes, titles) are translated here, with
+``ExportInput.words``.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import pandas as pd
 from pandas.api.typing import DataFrameGroupBy
 
 from profiles.crosswalk import crosswalk
-from profiles.disclosure import FEWER_MEMBERS, spread_reason
+from profiles.disclosure import MIN_MEMBERS, spread_reason
 from profiles.method import scoring_method
 from questionnaires import (
     SPECIAL_CODES,
@@ -29,12 +34,30 @@ from questionnaires import (
 from questionnaires.types import special_label
 
 from .model import DEMO_NOTICE, STATUS_LABELS, ExportInput
+from .words import N_, Words, same
 
-REGION = "All members (regional)"
+REGION = N_("All members (regional)")  # a group's key; shown through ``words``
 ID_COLUMNS = ["Round", "Country", "ISO3", "Sub-region", "Status"]
 DATA_COLUMNS = ["Round", "Country", "ISO3", "Sub-region", "Pillar", "Question id", "Question",
-                "Value code", "Value label", "Numeric value", "Evidence", "Status", "Last changed",
-                "Demo data"]
+                "Value code", "Value label", "Numeric value", "Evidence", "Status", "Status code",
+                "Last changed", "Demo data"]
+# Every column name the exports give a table, for the catalogue (``make messages``): the
+# workbook shows them through ``words``; the CSV files keep them as they are.
+HEADINGS = (
+    N_("Round"), N_("Country"), N_("ISO3"), N_("Sub-region"), N_("Status"), N_("Status code"),
+    N_("Pillar"), N_("Question id"), N_("Question"), N_("Value code"), N_("Value label"),
+    N_("Numeric value"), N_("Evidence"), N_("Last changed"), N_("Demo data"), N_("Overall"),
+    N_("Group"), N_("Members"), N_("Note"), N_("Statistic"), N_("Previous score"),
+    N_("Current score"), N_("Change"), N_("Method"), N_("Previous answer"),
+    N_("Current answer"), N_("Number"), N_("Pillar title"), N_("Type"), N_("Required"),
+    N_("Options (code → label)"), N_("Unit"), N_("Scoring"), N_("Relevant when"),
+    N_("Standard"), N_("Visibility"), N_("Rule"), N_("How"), N_("Item"), N_("Weight"),
+    N_("Share of pillar"), N_("Points"), N_("Scored when"), N_("Worked out as"),
+    N_("Not applicable offered"), N_("Unknown offered"), N_("Previous question id"),
+    N_("Previous number"), N_("Previous question"), N_("Carried over"), N_("What changed"),
+    N_("Value"), N_("Included"), N_("Submitted"), N_("Approved"), N_("Answer"),
+    N_("Changed by"),
+)
 
 
 @dataclass
@@ -50,6 +73,26 @@ class Table:
     question_ids: list[str | None] | None = None  # a row of ids above the header
     colour_scale: list[str] = field(default_factory=list)   # columns scored 0..100
     wrap: bool = True              # wrap long texts (wide columns); off for the long data table
+    # column -> its heading as shown, where that is not the column's name in the export's
+    # words: a question's or pillar's own text (already in the export's language), or a
+    # heading with a figure in it
+    shown: dict[str, str] = field(default_factory=dict)
+    neutral: bool = False          # headings as the column names, in every language (tidy data)
+
+    def heading(self, column: str, words: Words = same) -> str:
+        """The heading people read over ``column``."""
+        if column in self.shown:
+            return self.shown[column]
+        return column if self.neutral else words(column)
+
+
+def as_is(columns: Iterable[str]) -> dict[str, str]:
+    """Headings that are questionnaire texts: shown as they are, never through ``words``."""
+    return {c: c for c in columns}
+
+
+def yes_no(flag: bool, words: Words = same) -> str:
+    return words(N_("yes")) if flag else words(N_("no"))
 
 
 # -- helpers -----------------------------------------------------------------
@@ -71,11 +114,16 @@ def pillar_title(section: Section, language: str | None) -> str:
     return section.short_title.get(language) or section.title.get(language) or section.id
 
 
-def _member_ids(members: pd.DataFrame) -> pd.DataFrame:
+def status_label(status: str, words: Words = same) -> str:
+    """A response status as people read it (an unknown one as its code)."""
+    return words(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+
+
+def _member_ids(members: pd.DataFrame, words: Words = same) -> pd.DataFrame:
     return pd.DataFrame({
         "Round": members["round"].to_numpy(), "Country": members["country"].to_numpy(),
         "ISO3": members["iso3"].to_numpy(), "Sub-region": members["subregion"].to_numpy(),
-        "Status": [STATUS_LABELS.get(s, s) for s in members["status"].tolist()],
+        "Status": [status_label(s, words) for s in members["status"].tolist()],
     })
 
 
@@ -118,7 +166,7 @@ def score_rows(data: ExportInput, members: pd.DataFrame,
                for p in layout.pillars]
         rows.append(row + [result.overall])
     frame = pd.DataFrame(rows, columns=columns, dtype="float64")
-    return pd.concat([_member_ids(members), frame], axis=1)
+    return pd.concat([_member_ids(members, data.words), frame], axis=1)
 
 
 def derived_values(data: ExportInput) -> dict[int, dict[str, Any]]:
@@ -235,11 +283,22 @@ def median_groups(scores: pd.DataFrame, value_columns: list[str],
     return out
 
 
+def fewer_members(words: Words = same) -> str:
+    """``profiles.disclosure.FEWER_MEMBERS`` in the export's words."""
+    return words(N_("fewer than %(n)s members")) % {"n": MIN_MEMBERS}
+
+
+def group_name(group: str, words: Words = same) -> str:
+    """A group as people read it: the region in the export's words, a sub-region by name."""
+    return words(REGION) if group == REGION else group
+
+
 def median_rows(scores: pd.DataFrame, value_columns: list[str],
-                rounds: tuple[str, ...]) -> pd.DataFrame:
+                rounds: tuple[str, ...], words: Words = same) -> pd.DataFrame:
     """The medians of ``median_groups`` as a sheet: a row per group, a Note when withheld."""
-    rows = [{"Round": g.round, "Group": g.group, "Members": g.members, **g.medians,
-             "Note": f"medians over {FEWER_MEMBERS} are not given" if g.withheld else None}
+    note = words(N_("medians over %(fewer)s are not given")) % {"fewer": fewer_members(words)}
+    rows = [{"Round": g.round, "Group": group_name(g.group, words), "Members": g.members,
+             **g.medians, "Note": note if g.withheld else None}
             for g in median_groups(scores, value_columns, rounds)]
     return pd.DataFrame(rows, columns=["Round", "Group", "Members", *value_columns, "Note"])
 
@@ -253,17 +312,26 @@ def score_figures(data: ExportInput) -> tuple[pd.DataFrame, list[str], list[str]
     return scores, list(scores.columns[len(ID_COLUMNS):]), keys
 
 
+def pillar_headings(columns: Iterable[str]) -> dict[str, str]:
+    """Score columns are pillar titles (the questionnaire's own text) and "Overall"."""
+    return as_is(c for c in columns if c != "Overall")
+
+
 def scores_tables(data: ExportInput) -> list[Table]:
+    w = data.words
     scores, score_cols, _keys = score_figures(data)
-    medians = median_rows(scores, score_cols, data.meta.rounds)
+    medians = median_rows(scores, score_cols, data.meta.rounds, w)
     medians[score_cols] = medians[score_cols].astype("float64")
     fmt = dict.fromkeys(score_cols, "score")
+    shown = pillar_headings(score_cols)
     return [
         Table("Scores", scores, formats=fmt, colour_scale=score_cols,
-              widths={"Country": 26, "Sub-region": 18}),
-        Table("Medians", medians, title="Regional and sub-regional medians (members with a "
-                                        f"score; none over {FEWER_MEMBERS})",
-              formats=fmt, colour_scale=score_cols, widths={"Group": 26, "Note": 36}),
+              widths={"Country": 26, "Sub-region": 18}, shown=shown),
+        Table("Medians", medians, title=w(N_(
+            "Regional and sub-regional medians (members with a score; none over %(fewer)s)"))
+              % {"fewer": fewer_members(w)},
+              formats=fmt, colour_scale=score_cols, widths={"Group": 26, "Note": 36},
+              shown=shown),
     ]
 
 
@@ -302,7 +370,7 @@ def answer_grid(data: ExportInput, questions: list[Question], members: pd.DataFr
             grid[i][column_of[qid]] = cell
     headers = unique_headers([q.label.get(language) for q in questions], [q.id for q in questions])
     frame = pd.DataFrame(grid, columns=headers, dtype="float64" if numbers_only else object)
-    return pd.concat([_member_ids(members), frame], axis=1)
+    return pd.concat([_member_ids(members, data.words), frame], axis=1)
 
 
 def _cells(questions: list[Question], qids: list[str], values: list[Any],
@@ -336,7 +404,8 @@ def pillar_tables(data: ExportInput) -> list[tuple[Section, Table]]:
                    if q.kind.cell_format}
         out.append((section, Table(f"Pillar{n}_{section.id}"[:250], grid, formats=formats,
                                    question_ids=[None] * len(ID_COLUMNS) + [q.id for q in questions],
-                                   widths={"Country": 26, "Sub-region": 18})))
+                                   widths={"Country": 26, "Sub-region": 18},
+                                   shown=as_is(grid.columns[len(ID_COLUMNS):]))))
     return out
 
 
@@ -354,11 +423,15 @@ def counts_tables(data: ExportInput) -> list[Table]:
     value_cols = list(grid.columns[len(ID_COLUMNS):])
     not_summable = [col for q, col in zip(questions, value_cols) if not q.kind.summable]
     summary_rows = []
+    w = data.words
     statistics = {"Total": sum_of, "Median": median_of, "Members reporting": count_of}
+    statistic_names = {"Total": w(N_("Total")), "Median": w(N_("Median")),
+                       "Members reporting": w(N_("Members reporting"))}
     for rnd, name, _members, figures in regional_groups(grid, value_cols, data.meta.rounds,
                                                         statistics):
         for statistic, column_figures in figures.items():
-            row: dict[str, Any] = {"Round": rnd, "Group": name, "Statistic": statistic}
+            row: dict[str, Any] = {"Round": rnd, "Group": group_name(name, w),
+                                   "Statistic": statistic_names[statistic]}
             for col in value_cols:
                 row[col] = _figure(column_figures.get(col))
             if statistic == "Total":
@@ -377,11 +450,13 @@ def counts_tables(data: ExportInput) -> list[Table]:
     ids = [q.id for q in questions]
     return [
         Table("Counts", grid, formats=formats, question_ids=[None] * len(ID_COLUMNS) + ids,
-              widths={"Country": 26, "Sub-region": 18}),
-        Table("CountTotals", summary, title="Sub-regional and regional totals and medians "
-                                            f"(no median over {FEWER_MEMBERS})",
+              widths={"Country": 26, "Sub-region": 18}, shown=as_is(value_cols)),
+        Table("CountTotals", summary, title=w(N_(
+            "Sub-regional and regional totals and medians (no median over %(fewer)s)"))
+              % {"fewer": fewer_members(w)},
               formats={**formats, "Members reporting": "integer"},
-              question_ids=[None, None, None] + ids, widths={"Group": 26}),
+              question_ids=[None, None, None] + ids, widths={"Group": 26},
+              shown=as_is(value_cols)),
     ]
 
 
@@ -393,6 +468,7 @@ def changes_tables(data: ExportInput) -> list[Table]:
             or data.previous_definition is None or len(data.meta.rounds) != 1):
         return []
     language = data.meta.language
+    w = data.words
     current_members = _ordered(data.included_members(), data.meta.rounds)
     previous_members = data.previous_members
     from .model import STATUS_FILTERS
@@ -422,8 +498,10 @@ def changes_tables(data: ExportInput) -> list[Table]:
         counterpart = {q.id: q.previous.question for q in definition.questions
                        if maps and q.previous is not None and q.previous.same
                        and prev_def.has_question(q.previous.question)}
-    method_note = (f"scoring method changed ({prev_def.key} → {definition.key}): not comparable "
-                   "point for point" if method_changed else None)
+    method_note = (w(N_("scoring method changed (%(before)s → %(after)s): not comparable "
+                        "point for point")) % {"before": prev_def.key, "after": definition.key}
+                   if method_changed else None)
+    overall = w(N_("Overall"))
     score_rows_out, answer_rows = [], []
     for country, iso3, subregion, rid in zip(current["country"].tolist(), current["iso3"].tolist(),
                                              current["subregion"].tolist(),
@@ -441,7 +519,7 @@ def changes_tables(data: ExportInput) -> list[Table]:
                                    None if before is None or after is None else round(after - before, 1),
                                    method_note])
         before, after = then_score.overall, now_score.overall
-        score_rows_out.append([country, iso3, subregion, "Overall", before, after,
+        score_rows_out.append([country, iso3, subregion, overall, before, after,
                                None if before is None or after is None else round(after - before, 1),
                                method_note])
         for q in definition.questions:
@@ -464,13 +542,15 @@ def changes_tables(data: ExportInput) -> list[Table]:
         "Country", "ISO3", "Sub-region", "Pillar", "Question id", "Question",
         "Previous answer", "Current answer"])
     return [
-        Table("ScoreChanges", scores, title=f"Scores against {data.meta.previous_round}"
-              + (f" (questionnaire {prev_def.key}; the scoring method changed)"
-                 if method_changed else ""),
+        Table("ScoreChanges", scores, title=(w(N_(
+            "Scores against %(round)s (questionnaire %(questionnaire)s; the scoring method "
+            "changed)")) if method_changed else w(N_("Scores against %(round)s")))
+              % {"round": data.meta.previous_round, "questionnaire": prev_def.key},
               formats={"Previous score": "score", "Current score": "score", "Change": "change"},
               widths={"Country": 26, "Sub-region": 18, "Method": 40}),
-        Table("AnswerChanges", answers, title="Answers that changed"
-              + (" (only questions the crosswalk calls the same)" if method_changed else ""),
+        Table("AnswerChanges", answers, title=w(N_(
+            "Answers that changed (only questions the crosswalk calls the same)"))
+              if method_changed else w(N_("Answers that changed")),
               widths={"Country": 26, "Question": 60, "Previous answer": 40, "Current answer": 40}),
     ]
 
@@ -491,7 +571,10 @@ def tidy_table(data: ExportInput) -> pd.DataFrame:
         "Value code": answers["value_code"], "Value label": answers["value_label"],
         "Numeric value": answers["value_number"].astype("float64"),
         "Evidence": answers["evidence"],
-        "Status": answers["status"].map(STATUS_LABELS).fillna(answers["status"]),
+        # The status as people read it, in the export's language, and its code beside it.
+        "Status": answers["status"].map({code: data.words(label) for code, label in
+                                         STATUS_LABELS.items()}).fillna(answers["status"]),
+        "Status code": answers["status"],
         "Last changed": pd.to_datetime(answers["updated_at"]),
         # A column, not a comment line or a separate note: it stays with every row when
         # files are combined or filtered, and a tidy-CSV reader needs no special handling.
@@ -504,16 +587,17 @@ def data_table(data: ExportInput) -> Table:
     return Table("Data", tidy_table(data), formats={"Numeric value": "decimal",
                                                      "Last changed": "datetime"},
                  widths={"Round": 24, "Country": 22, "Question": 50, "Value label": 36,
-                         "Evidence": 40, "Last changed": 18}, wrap=False)
+                         "Evidence": 40, "Last changed": 18}, wrap=False, neutral=True)
 
 
 # -- codebook ----------------------------------------------------------------------
 
-def _scoring_text(q: Question) -> str:
+def _scoring_text(q: Question, words: Words = same) -> str:
     if not q.scored:
-        return "Not scored"
-    parts = [f"weight {q.weight:g}", *q.kind.scoring_terms(q),
-             "not applicable leaves the denominator; unknown scores 0"]
+        return words(N_("Not scored"))
+    parts = [words(N_("weight %(weight)s")) % {"weight": f"{q.weight:g}"},
+             *q.kind.scoring_terms(q),
+             words(N_("not applicable leaves the denominator; unknown scores 0"))]
     return "; ".join(parts)
 
 
@@ -524,7 +608,7 @@ def _options_text(q: Question, language: str | None) -> str | None:
 
 
 def codebook_frame(definition: Definition, language: str | None = None,
-                   languages: Sequence[str] = ()) -> pd.DataFrame:
+                   languages: Sequence[str] = (), words: Words = same) -> pd.DataFrame:
     """One row per question; its text and options in ``language``, then in each of
     ``languages`` (English where a text has no translation) for a multilingual codebook."""
     others = [lang for lang in languages if lang != (language or "en")]
@@ -535,17 +619,17 @@ def codebook_frame(definition: Definition, language: str | None = None,
                 "Question id": q.id, "Number": q.number, "Pillar": section.id,
                 "Pillar title": section.title.get(language),
                 "Question": q.label.get(language), "Type": q.type,
-                "Required": "yes" if q.required is True else (
-                    "no" if q.required is False else json.dumps(q.required.to_data())),
+                "Required": yes_no(q.required, words) if isinstance(q.required, bool)
+                else json.dumps(q.required.to_data()),
                 "Options (code → label)": _options_text(q, language),
                 "Unit": q.unit.get(language) if q.unit else None,
                 **{f"Question [{lang}]": q.label.get(lang) for lang in others},
                 **{f"Options [{lang}]": _options_text(q, lang) for lang in others},
-                "Scoring": _scoring_text(q),
+                "Scoring": _scoring_text(q, words),
                 "Relevant when": json.dumps(q.relevant.to_data(), ensure_ascii=False)
-                if q.relevant is not None else "always",
+                if q.relevant is not None else words(N_("always")),
                 "Standard": q.standard,
-                "Visibility": "public" if q.public else "internal",
+                "Visibility": words(N_("public")) if q.public else words(N_("internal")),
             })
     frame = pd.DataFrame(rows)
     frame["Number"] = frame["Number"].astype("float64")
@@ -553,18 +637,24 @@ def codebook_frame(definition: Definition, language: str | None = None,
 
 
 def codebook_table(definition: Definition, language: str | None = None,
-                   languages: Sequence[str] = ()) -> Table:
-    return Table("Codebook", codebook_frame(definition, language, languages),
-                 formats={"Number": "integer"},
+                   languages: Sequence[str] = (), words: Words = same) -> Table:
+    others = [lang for lang in languages if lang != (language or "en")]
+    shown = {}
+    for lang in others:
+        shown[f"Question [{lang}]"] = words(N_("Question [%(language)s]")) % {"language": lang}
+        shown[f"Options [{lang}]"] = words(N_("Options [%(language)s]")) % {"language": lang}
+    return Table("Codebook", codebook_frame(definition, language, languages, words),
+                 formats={"Number": "integer"}, shown=shown,
                  widths={"Question id": 24, "Pillar title": 24, "Question": 60,
                          "Options (code → label)": 44, "Scoring": 44, "Relevant when": 40,
                          "Standard": 24, "Visibility": 12})
 
 
-def method_tables(definition: Definition, language: str | None = None) -> list[Table]:
+def method_tables(definition: Definition, language: str | None = None,
+                  words: Words = same) -> list[Table]:
     """"How scores are computed" in brief, from the definition (the app's method page
     says the same at length): the rules, then each pillar's scored items and weights."""
-    method = scoring_method(definition, language)
+    method = scoring_method(definition, language, words)
     rules = pd.DataFrame([(topic.capitalize(), text) for topic, text in method.rules],
                          columns=["Rule", "How"])
     items = []
@@ -576,10 +666,10 @@ def method_tables(definition: Definition, language: str | None = None) -> list[T
                 "Weight": item.weight, "Share of pillar": item.weight / pillar.total_weight
                 if pillar.total_weight else None,
                 "Points": "; ".join(item.terms),
-                "Scored when": item.scored_when or "always",
+                "Scored when": item.scored_when or words(N_("always")),
                 "Worked out as": item.derived_from,
-                "Not applicable offered": "yes" if item.not_applicable else "no",
-                "Unknown offered": "yes" if item.unknown else "no",
+                "Not applicable offered": yes_no(item.not_applicable, words),
+                "Unknown offered": yes_no(item.unknown, words),
             })
     frame = pd.DataFrame(items, columns=[
         "Pillar", "Number", "Question id", "Item", "Weight", "Share of pillar", "Points",
@@ -588,9 +678,10 @@ def method_tables(definition: Definition, language: str | None = None) -> list[T
     frame["Weight"] = frame["Weight"].astype("float64")
     frame["Share of pillar"] = frame["Share of pillar"].astype("float64")
     return [
-        Table("ScoringRules", rules, title=f"How scores are computed ({method.questionnaire})",
+        Table("ScoringRules", rules, title=words(N_("How scores are computed (%(questionnaire)s)"))
+              % {"questionnaire": method.questionnaire},
               widths={"Rule": 24, "How": 100}),
-        Table("ScoredItems", frame, title="Scored items, their weights and points",
+        Table("ScoredItems", frame, title=words(N_("Scored items, their weights and points")),
               formats={"Number": "integer", "Weight": "decimal", "Share of pillar": "0.0%"},
               widths={"Pillar": 24, "Item": 60, "Points": 60, "Scored when": 40,
                       "Worked out as": 36}),
@@ -598,7 +689,7 @@ def method_tables(definition: Definition, language: str | None = None) -> list[T
 
 
 def crosswalk_table(definition: Definition, previous: Definition | None,
-                    language: str | None = None) -> Table | None:
+                    language: str | None = None, words: Words = same) -> Table | None:
     """The crosswalk to the previous questionnaire version, when the definition maps one."""
     if definition.previous is None:
         return None
@@ -610,11 +701,12 @@ def crosswalk_table(definition: Definition, previous: Definition | None,
         "carried_over": "Carried over", "change": "What changed"})
     frame["Number"] = frame["Number"].astype("float64")
     frame["Previous number"] = frame["Previous number"].astype("float64")
-    frame["Carried over"] = ["yes" if c else "no" for c in frame["Carried over"]]
+    frame["Carried over"] = [yes_no(c, words) for c in frame["Carried over"]]
     previous_key = f"{definition.previous.code}:{definition.previous.version}"
     return Table("Crosswalk", frame,
-                 title=f"Crosswalk {previous_key} ↔ {definition.key}: “same” answers compare "
-                       "across rounds; “changed”, “new” and “retired” do not",
+                 title=words(N_("Crosswalk %(previous)s ↔ %(current)s: “same” answers compare "
+                                "across rounds; “changed”, “new” and “retired” do not"))
+                 % {"previous": previous_key, "current": definition.key},
                  formats={"Number": "integer", "Previous number": "integer"},
                  widths={"Question id": 24, "Question": 50, "Previous question id": 24,
                          "Previous question": 50, "What changed": 50})
@@ -626,25 +718,33 @@ def overview_tables(data: ExportInput, title: str) -> list[Table]:
     from .model import STATUS_FILTER_LABELS, is_unreviewed
 
     meta = data.meta
-    items = [("DEMONSTRATION DATA", f"{DEMO_NOTICE} (round(s): {', '.join(meta.demo_rounds)})")
-             ] if meta.demo else []
+    w = data.words
+    items = [(w(N_("DEMONSTRATION DATA")), w(N_("%(notice)s (round(s): %(rounds)s)")) % {
+        "notice": w(DEMO_NOTICE), "rounds": ", ".join(meta.demo_rounds)})] if meta.demo else []
     items += [
-        ("Export", title),
-        ("Round(s)", meta.round_label),
-        ("Questionnaire", meta.questionnaire),
-        ("Generated at (UTC)", meta.generated_at.strftime("%Y-%m-%d %H:%M")),
-        ("Generated by", meta.generated_by),
-        ("Sub-region", meta.subregion or "All sub-regions"),
-        ("Status filter", STATUS_FILTER_LABELS[meta.status_filter]),
+        (w(N_("Export")), title),
+        (w(N_("Round(s)")), meta.round_label),
+        (w(N_("Questionnaire")), meta.questionnaire),
+        (w(N_("Generated at (UTC)")), meta.generated_at.strftime("%Y-%m-%d %H:%M")),
+        (w(N_("Generated by")), meta.generated_by),
+        (w(N_("Sub-region")), meta.subregion or w(N_("All sub-regions"))),
+        (w(N_("Status filter")), w(STATUS_FILTER_LABELS[meta.status_filter])),
     ]
     if meta.country:
-        items.append(("Country", meta.country))
+        items.append((w(N_("Country")), meta.country))
     if is_unreviewed(meta.status_filter):
-        items.append(("WARNING", "UNREVIEWED: this export includes responses the working group has "
-                                 "not approved. Figures may change."))
-    items.append(("Previous round", meta.previous_round or "none"))
-    items.append(("Scores", "0–100 per pillar; blank = not enough answers to score "
-                            "(fewer than the questionnaire's minimum coverage)"))
+        items.append((w(N_("WARNING")), w(N_(
+            "UNREVIEWED: this export includes responses the working group has not approved. "
+            "Figures may change."))))
+    items.append((w(N_("Previous round")), meta.previous_round or w(N_("none"))))
+    items.append((w(N_("Scores")), w(N_(
+        "0–100 per pillar; blank = not enough answers to score (fewer than the "
+        "questionnaire's minimum coverage)"))))
+    items.append((w(N_("Data and CSV files")), w(N_(
+        "The Data sheet and the CSV files keep the same column names in every language (in "
+        "English), so scripts and pivot tables work whatever language an export is made in; "
+        "codes (ISO3, question id, value code, status code) stand beside the labels. Every "
+        "other sheet is in the export's language."))))
     about = pd.DataFrame(items, columns=["Item", "Value"])
 
     members = _ordered(data.members, meta.rounds) if len(data.members) else data.members
@@ -652,21 +752,21 @@ def overview_tables(data: ExportInput, title: str) -> list[Table]:
     counts = []
     for rnd in meta.rounds:
         in_round = members[members["round"] == rnd]
-        for code, label in STATUS_LABELS.items():
+        for code in STATUS_LABELS:
             n = int((in_round["status"] == code).sum())
-            counts.append([rnd, label, float(n)])
+            counts.append([rnd, status_label(code, w), float(n)])
     status_counts = pd.DataFrame(counts, columns=["Round", "Status", "Members"])
-    listing = _member_ids(members) if len(members) else pd.DataFrame(columns=ID_COLUMNS)
-    listing["Included"] = ["yes" if int(r) in allowed else "no" for r in members["response_id"]]
+    listing = _member_ids(members, w) if len(members) else pd.DataFrame(columns=ID_COLUMNS)
+    listing["Included"] = [yes_no(int(r) in allowed, w) for r in members["response_id"]]
     listing["Submitted"] = pd.to_datetime(members["submitted_at"]).to_numpy() \
         if len(members) else pd.Series(dtype="datetime64[us]")
     listing["Approved"] = pd.to_datetime(members["approved_at"]).to_numpy() \
         if len(members) else pd.Series(dtype="datetime64[us]")
     return [
         Table("About", about, widths={"Item": 24, "Value": 90}),
-        Table("StatusCounts", status_counts, title="Member responses by status",
+        Table("StatusCounts", status_counts, title=w(N_("Member responses by status")),
               formats={"Members": "integer"}),
-        Table("Members", listing, title="Every member response in scope",
+        Table("Members", listing, title=w(N_("Every member response in scope")),
               formats={"Submitted": "datetime", "Approved": "datetime"},
               widths={"Country": 26, "Sub-region": 18, "Submitted": 18, "Approved": 18}),
     ]

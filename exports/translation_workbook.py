@@ -2,7 +2,9 @@
 
 One row per text -- question id, field, English, the translation, its status (draft or
 checked) -- with the text key and a fingerprint of the English in hidden columns so the
-upload knows which text each row is and whether the English has changed since. Only the
+upload knows which text each row is and whether the English has changed since. The
+instructions, messages and file properties are in the caller's ``words``; the sheet names
+and column headings stay as they are, because the upload finds them by name. Only the
 translation and status cells are open for editing; every text is written as text
 (:func:`exports.workbook.write_text`), so nothing a translator or questionnaire author
 typed is ever evaluated as a formula.
@@ -10,7 +12,7 @@ typed is ever evaluated as a formula.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from questionnaires import Definition
 from questionnaires.translations import (
@@ -23,19 +25,16 @@ from questionnaires.translations import (
     text_entries,
 )
 
+from .words import N_, Words, same
 from .workbook import Book, write_text, write_workbook
 
 PROTECTION = {"format_columns": True, "format_rows": True, "autofilter": True, "sort": False,
               "select_locked_cells": True, "select_unlocked_cells": True}
 
 
-def _same(text: str) -> str:
-    return text
-
-
 def build_translation_workbook(definition: Definition, language: str, language_name: str,
                                layer: Mapping[str, Translation], *,
-                               words: Callable[[str], str] = _same) -> bytes:
+                               words: Words = same) -> bytes:
     """The workbook for translating ``definition`` into ``language``, prefilled with the
     layer's translations (or the definition file's own, as drafts)."""
     entries = text_entries(definition)
@@ -47,10 +46,10 @@ def build_translation_workbook(definition: Definition, language: str, language_n
         open_cell = fmts.add({"valign": "top", "locked": False, "bg_color": "#FFF9E6"})
         ws = book.add_sheet(WORKBOOK_SHEET)
         write_text(book, ws, 0, 0, f"{definition.title.get()} ({definition.key})", fmts.title)
-        write_text(book, ws, 1, 0, words(
+        write_text(book, ws, 1, 0, words(N_(
             "Write the translation in column D and its status (draft or checked) in column E. "
             "English is the authoritative text. Keep placeholders such as {n} or %(name)s "
-            "exactly as they are. Do not change the other columns."), fmts.wrap)
+            "exactly as they are. Do not change the other columns.")), fmts.wrap)
         header_row = 3
         for col, name in enumerate(WORKBOOK_COLUMNS):
             title = f"{language_name} ({language})" if name == "Translation" else name
@@ -77,7 +76,7 @@ def build_translation_workbook(definition: Definition, language: str, language_n
         if entries:
             ws.data_validation(header_row + 1, 4, row, 4, {
                 "validate": "list", "source": list(STATUSES),
-                "error_message": words("Choose draft or checked.")})
+                "error_message": words(N_("Choose draft or checked."))})
         ws.set_column(0, 1, 18)
         ws.set_column(2, 3, 60)
         ws.set_column(4, 4, 10)
@@ -95,4 +94,6 @@ def build_translation_workbook(definition: Definition, language: str, language_n
         about.protect("", PROTECTION)
 
     return write_workbook(write, largest_sheet_cells=len(entries) * len(WORKBOOK_COLUMNS),
-                          properties={"title": f"Translation of {definition.key} into {language}"})
+                          words=words, properties={"title": words(N_(
+                              "Translation of %(questionnaire)s into %(language)s")) % {
+                                  "questionnaire": definition.key, "language": language}})

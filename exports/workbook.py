@@ -16,11 +16,17 @@ decided before it is opened (XlsxWriter's ``constant_memory`` is a workbook opti
 
 Text is always written with ``write_string``, never ``write``, and text that begins
 like a formula is also quote-prefixed (:mod:`exports.guard`); numbers stay numbers.
+
+Every text the workbook itself says (sheet names, headings, titles, notices, printed
+headers and footers) goes through the caller's ``words`` (:mod:`exports.words`), so a
+workbook is wholly in its language; the Data sheet's column names stay as they are.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import gc
 import io
 import re
@@ -50,7 +56,9 @@ from .tables import (
     pillar_tables,
     pillar_title,
     scores_tables,
+    yes_no,
 )
+from .words import N_, Words, same
 
 # Above this many cells on its largest sheet a workbook is streamed (see the module
 # docstring). Measured on the regional workbook at 200 members (its Data sheet is always the
@@ -159,11 +167,23 @@ class Book:
     notice: str | None = None  # printed in every sheet's page header (demonstration data)
     title: str = ""
     _repeating: set[str] = field(default_factory=set)
+    words: Words = same  # the workbook's own words in its language (exports.words)
 
     def add_sheet(self, name: str) -> Worksheet:
+        """A sheet named ``name`` (as shown: the caller has put it in the book's language),
+        made valid and unique for Excel."""
         ws = self.workbook.add_worksheet(sheet_name(name, self.used))
-        page_setup(ws, self.title, self.notice)
+        page_setup(ws, self.title, self.notice, self.words)
         return ws
+
+    @functools.cached_property
+    def yes_no(self) -> dict[bool, str]:
+        """How a true/false cell reads, asked of ``words`` once per workbook."""
+        return {True: yes_no(True, self.words), False: yes_no(False, self.words)}
+
+    def add_named_sheet(self, name: str) -> Worksheet:
+        """A sheet whose name is one of the exports' own words (``N_``-marked English)."""
+        return self.add_sheet(self.words(name))
 
     def repeat_on_every_page(self, ws: Worksheet, first_row: int, header_row: int,
                              rows: int) -> None:
@@ -197,7 +217,12 @@ def header_footer_text(text: str, limit: int = 120) -> str:
     return text.replace("&", "&&")
 
 
-def page_setup(ws: Worksheet, title: str, notice: str | None = None) -> None:
+FOOTER = N_("Bali Process WG-TIP · Following the Money capability survey")
+PAGE_X_OF_Y = N_("Page %(page)s of %(pages)s")
+
+
+def page_setup(ws: Worksheet, title: str, notice: str | None = None,
+               words: Words = same) -> None:
     """How a sheet prints: A4 landscape, every column on one page's width (pages run down,
     never across), the workbook's title and the sheet's name at the top (with ``notice``, such
     as the demonstration-data warning, in the middle), page x of y below."""
@@ -207,8 +232,10 @@ def page_setup(ws: Worksheet, title: str, notice: str | None = None) -> None:
     ws.set_margins(left=0.4, right=0.4, top=0.75, bottom=0.7)
     middle = f"&C&\"-,Bold\"{header_footer_text(notice)}" if notice else ""
     ws.set_header(f"&L&\"-,Bold\"{header_footer_text(title)}{middle}&R&A", {"margin": 0.3})
-    ws.set_footer("&L" + header_footer_text("Bali Process WG-TIP · Following the Money capability survey")
-                  + "&RPage &P of &N", {"margin": 0.3})
+    # The page codes go in after the text is escaped ("&" doubled), so they stay codes.
+    pages = header_footer_text(words(PAGE_X_OF_Y).replace("&", "")) % {"page": "&P",
+                                                                         "pages": "&N"}
+    ws.set_footer("&L" + header_footer_text(words(FOOTER)) + "&R" + pages, {"margin": 0.3})
 
 
 def sheet_name(name: str, used: set[str]) -> str:
@@ -253,7 +280,7 @@ def _write_any(book: Book, ws: Worksheet, row: int, col: int, value: Any, text_f
     if _missing(value):
         return
     if isinstance(value, bool | np.bool_):
-        ws.write_string(row, col, "yes" if value else "no", text_fmt)
+        write_text(book, ws, row, col, book.yes_no[bool(value)], text_fmt)
     elif isinstance(value, int | float | np.integer | np.floating):
         ws.write_number(row, col, float(value), number_fmt)
     elif isinstance(value, dt.datetime | dt.date):
@@ -305,14 +332,31 @@ def _write_rows(book: Book, ws: Worksheet, part: pd.DataFrame, first_row: int,
                 _write_any(book, ws, row, c, value, text_fmt, number_fmt)
 
 
+def headings(table: Table, words: Words = same) -> list[str]:
+    """A table's headings as shown: in the book's words (the tidy data's as they are), one
+    line each, unique ignoring case and within Excel's 255 characters."""
+    seen: set[str] = set()
+    out = []
+    for column in table.frame.columns:
+        base = " ".join(str(table.heading(str(column), words)).split())[:250] or str(column)
+        shown, n = base, 2
+        while shown.lower() in seen:
+            shown = f"{base} ({n})"
+            n += 1
+        seen.add(shown.lower())
+        out.append(shown)
+    return out
+
+
 def _header(book: Book, ws: Worksheet, table: Table, header_row: int, last_row: int) -> None:
     """An Excel table over the rows, or (streamed) a bold header and an autofilter."""
-    headers = [str(c) for c in table.frame.columns]
+    headers = headings(table, book.words)
     last_col = max(len(headers) - 1, 0)
     if not book.streamed:
         result = ws.add_table(header_row, 0, last_row, last_col, {
             "name": table.name, "style": TABLE_STYLE,
-            "columns": [{"header": h, "header_format": book.fmts.header} for h in headers]})
+            "columns": [{"header": h, "header_format": book.fmts.guarded(book.fmts.header)
+                         if starts_like_formula(h) else book.fmts.header} for h in headers]})
         if result not in (None, 0):
             raise ValueError(f"table {table.name} could not be added ({result})")
         return
@@ -340,7 +384,7 @@ def write_table(book: Book, ws: Worksheet, table: Table, first_row: int = 0,
     book.repeat_on_every_page(ws, first_row, header_row, len(frame))
     columns = list(frame.columns)
     n = len(frame)
-    if any(len(str(c)) > 18 for c in columns):
+    if any(len(h) > 18 for h in headings(table, book.words)):
         ws.set_row(header_row, 75)
     _header(book, ws, table, header_row, header_row + max(n, 1))
     wide_text = {c for c, w in table.widths.items() if w >= 36} if table.wrap else set()
@@ -375,17 +419,18 @@ def _default_width(column: str, table: Table) -> float:
 
 def write_overview(book: Book, data: ExportInput, title: str) -> None:
     fmts = book.fmts
-    ws = book.add_sheet("Overview")
+    ws = book.add_named_sheet(N_("Overview"))
     write_text(book, ws, 0, 0, title, fmts.title)
     row = 1
     if data.meta.demo:
         ws.set_tab_color("#7A4B00")
-        write_text(book, ws, row, 0, DEMO_NOTICE.upper(), fmts.warning)
+        write_text(book, ws, row, 0, book.words(DEMO_NOTICE).upper(), fmts.warning)
         row += 1
     if is_unreviewed(data.meta.status_filter):
         ws.set_tab_color("#9C0006")
-        write_text(book, ws, row, 0, "UNREVIEWED DATA: includes responses not yet approved by "
-                                     "the working group.", fmts.warning)
+        write_text(book, ws, row, 0, book.words(N_(
+            "UNREVIEWED DATA: includes responses not yet approved by the working group.")),
+            fmts.warning)
         row += 1
     row += 1
     for table in overview_tables(data, title):
@@ -395,7 +440,7 @@ def write_overview(book: Book, data: ExportInput, title: str) -> None:
 
 
 def write_scores(book: Book, data: ExportInput) -> None:
-    ws = book.add_sheet("Scores")
+    ws = book.add_named_sheet(N_("Scores"))
     scores, medians = scores_tables(data)
     row = write_table(book, ws, scores, 0, freeze_columns=3)
     write_table(book, ws, medians, row)
@@ -408,7 +453,7 @@ def write_pillar(book: Book, section, table: Table, data: ExportInput) -> None:
 
 
 def write_counts(book: Book, data: ExportInput) -> None:
-    ws = book.add_sheet("Counts")
+    ws = book.add_named_sheet(N_("Counts"))
     counts, totals = counts_tables(data)
     row = write_table(book, ws, counts, 0, freeze_columns=3)
     ws.freeze_panes(2, 3)
@@ -416,12 +461,12 @@ def write_counts(book: Book, data: ExportInput) -> None:
 
 
 def write_changes(book: Book, data: ExportInput) -> None:
-    ws = book.add_sheet("Changes")
+    ws = book.add_named_sheet(N_("Changes"))
     tables = changes_tables(data)
     if not tables:
-        reason = ("Changes compare one round with its previous round; this export covers "
-                  "several rounds." if len(data.meta.rounds) > 1
-                  else "There is no previous round to compare with.")
+        reason = book.words(N_("Changes compare one round with its previous round; this export "
+                               "covers several rounds.") if len(data.meta.rounds) > 1
+                            else N_("There is no previous round to compare with."))
         write_text(book, ws, 0, 0, reason, book.fmts.subtitle)
         ws.set_column(0, 0, 80)
         return
@@ -432,56 +477,65 @@ def write_changes(book: Book, data: ExportInput) -> None:
 
 
 def write_data(book: Book, table: Table) -> None:
-    write_table(book, book.add_sheet("Data"), table, 0)
+    write_table(book, book.add_named_sheet(N_("Data")), table, 0)
 
 
 def write_codebook(book: Book, data: ExportInput) -> None:
     """The codebook, then "How scores are computed" in brief under it."""
-    ws = book.add_sheet("Codebook")
+    ws = book.add_named_sheet(N_("Codebook"))
     row = write_table(book, ws, codebook_table(data.definition, data.meta.language,
-                                                    data.meta.languages), 0,
+                                               data.meta.languages, data.words), 0,
                       freeze_columns=1)
-    for table in method_tables(data.definition, data.meta.language):
+    for table in method_tables(data.definition, data.meta.language, data.words):
         row = write_table(book, ws, table, row)
 
 
 def write_crosswalk(book: Book, data: ExportInput) -> None:
     """The v1 ↔ v2 crosswalk, for a questionnaire that maps a previous version."""
-    table = crosswalk_table(data.definition, data.mapped_definition, data.meta.language)
+    table = crosswalk_table(data.definition, data.mapped_definition, data.meta.language,
+                            data.words)
     if table is not None:
-        write_table(book, book.add_sheet("Crosswalk"), table, 0, freeze_columns=1)
+        write_table(book, book.add_named_sheet(N_("Crosswalk")), table, 0, freeze_columns=1)
 
 
 # -- workbooks ---------------------------------------------------------------------
 
+COMPANY = N_("Bali Process Working Group on Trafficking in Persons")
+
+
 def _properties(data: ExportInput, title: str) -> dict[str, Any]:
     meta = data.meta
-    subject = f"Round(s): {meta.round_label}; status filter: {meta.status_filter}"
+    w = data.words
+    subject = w(N_("Round(s): %(rounds)s; status filter: %(status)s")) % {
+        "rounds": meta.round_label, "status": meta.status_filter}
     if meta.subregion:
-        subject += f"; sub-region: {meta.subregion}"
+        subject += w(N_("; sub-region: %(subregion)s")) % {"subregion": meta.subregion}
     if is_unreviewed(meta.status_filter):
-        subject = "UNREVIEWED — " + subject
+        subject = w(N_("UNREVIEWED")) + " — " + subject
     if meta.demo:
-        subject = f"{DEMO_NOTICE.upper()} — " + subject
+        subject = f"{w(DEMO_NOTICE).upper()} — " + subject
     return {
         "title": title, "subject": subject, "author": meta.generated_by,
-        "company": "Bali Process Working Group on Trafficking in Persons",
-        "category": "Following the Money capability survey",
-        "keywords": "Bali Process, trafficking in persons, follow the money, capability survey",
-        "comments": f"Generated {meta.generated_at:%Y-%m-%d %H:%M} UTC from questionnaire "
-                    f"{meta.questionnaire}.",
+        "company": w(COMPANY),
+        "category": w(N_("Following the Money capability survey")),
+        "keywords": w(N_("Bali Process, trafficking in persons, follow the money, "
+                         "capability survey")),
+        "comments": w(N_("Generated %(when)s UTC from questionnaire %(questionnaire)s.")) % {
+            "when": f"{meta.generated_at:%Y-%m-%d %H:%M}", "questionnaire": meta.questionnaire},
         "created": meta.generated_at,
     }
 
 
 def write_workbook(write: Callable[[Book], None], *, largest_sheet_cells: int,
                    properties: dict[str, Any] | None = None, title: str | None = None,
-                   notice: str | None = None, language: str | None = None) -> bytes:
+                   notice: str | None = None, language: str | None = None,
+                   words: Words = same) -> bytes:
     """Open a workbook in the mode its size calls for, let ``write`` fill it, return the file.
 
     ``largest_sheet_cells`` (see :func:`cells_of`) decides whether it is streamed; ``title``
-    (by default the properties' title) heads every printed page; every cell names a font
-    covering ``language``, the language of its labels (:func:`font_for`).
+    (by default the properties' title) and ``notice`` (both as shown) head every printed
+    page; every cell names a font covering ``language``, the language of its labels
+    (:func:`font_for`); ``words`` translates what the writer itself says (the footer).
     """
     streamed = largest_sheet_cells > STREAM_FROM_CELLS
     output = io.BytesIO()
@@ -496,7 +550,7 @@ def write_workbook(write: Callable[[Book], None], *, largest_sheet_cells: int,
         workbook.formats[0].set_font_name(font)  # the default style: cells without a format
     with cycle_collector_paused():
         write(Book(workbook, Formats(workbook, font), streamed, notice=notice,
-                   title=title or (properties or {}).get("title") or ""))
+                   title=title or (properties or {}).get("title") or "", words=words))
         workbook.close()
     return output.getvalue()
 
@@ -525,9 +579,11 @@ def cycle_collector_paused() -> Iterator[None]:
 
 def build_table_workbook(sheet: str, tables: Sequence[Table], *, title: str | None = None,
                          freeze_columns: int = 0, properties: dict[str, Any] | None = None,
-                         notice: str | None = None, language: str | None = None) -> bytes:
+                         notice: str | None = None, language: str | None = None,
+                         words: Words = same) -> bytes:
     """One sheet of tables under an optional bold title: the app's small downloads
-    (the round tracker) are written by the same writer as the exports."""
+    (the round tracker) are written by the same writer as the exports. ``sheet``, ``title``
+    and ``notice`` are as shown; ``words`` translates the tables' headings."""
 
     def write(book: Book) -> None:
         ws = book.add_sheet(sheet)
@@ -542,17 +598,32 @@ def build_table_workbook(sheet: str, tables: Sequence[Table], *, title: str | No
             row = write_table(book, ws, table, row, freeze_columns=freeze_columns)
 
     return write_workbook(write, largest_sheet_cells=cells_of(tables), properties=properties,
-                          title=title or sheet, notice=notice, language=language)
+                          title=title or sheet, notice=notice, language=language, words=words)
 
 
 def regional_title(data: ExportInput) -> str:
-    where = data.meta.subregion or "all sub-regions"
-    return f"Regional summary — {data.meta.round_label} — {where}"
+    w = data.words
+    where = data.meta.subregion or w(N_("all sub-regions"))
+    return w(N_("Regional summary — %(rounds)s — %(where)s")) % {
+        "rounds": data.meta.round_label, "where": where}
 
 
-def build_regional_workbook(data: ExportInput, progress: Progress | None = None) -> bytes:
+def with_words(data: ExportInput, words: Words | None) -> ExportInput:
+    """``data`` with the export's words in its language (``None``: as it has them)."""
+    return data if words is None else dataclasses.replace(data, words=words)
+
+
+def _notice(data: ExportInput) -> str | None:
+    return data.words(DEMO_NOTICE) if data.meta.demo else None
+
+
+def build_regional_workbook(data: ExportInput, progress: Progress | None = None, *,
+                            words: Words | None = None) -> bytes:
     """Overview, Scores, one sheet per pillar, Counts, Changes, Data, Codebook (with how
-    scores are computed) and, for a version that maps a previous one, Crosswalk."""
+    scores are computed) and, for a version that maps a previous one, Crosswalk.
+
+    ``words`` (else ``data.words``) translates what the workbook itself says."""
+    data = with_words(data, words)
     title = regional_title(data)
     report = progress or (lambda percent: None)
     data_sheet = data_table(data)  # always the largest sheet: it decides the mode
@@ -574,8 +645,8 @@ def build_regional_workbook(data: ExportInput, progress: Progress | None = None)
         write_crosswalk(book, data)
 
     result = write_workbook(write, largest_sheet_cells=cells_of([data_sheet]),
-                            notice=DEMO_NOTICE if data.meta.demo else None,
-                            properties=_properties(data, title), language=data.meta.language)
+                            notice=_notice(data), properties=_properties(data, title),
+                            language=data.meta.language, words=data.words)
     report(100)
     return result
 
@@ -607,20 +678,24 @@ def country_answers_table(data: ExportInput) -> Table:
                          "Value code": 18, "Evidence": 50, "Last changed": 18, "Changed by": 22})
 
 
-def build_country_workbook(data: ExportInput, progress: Progress | None = None) -> bytes:
+def build_country_workbook(data: ExportInput, progress: Progress | None = None, *,
+                           words: Words | None = None) -> bytes:
     """One country's answers with evidence, its scores and the codebook."""
-    title = f"Country answers — {data.meta.country} — {data.meta.round_label}"
+    data = with_words(data, words)
+    title = data.words(N_("Country answers — %(country)s — %(rounds)s")) % {
+        "country": data.meta.country, "rounds": data.meta.round_label}
     report = progress or (lambda percent: None)
     answers = country_answers_table(data)
 
     def write(book: Book) -> None:
         write_overview(book, data, title)
-        write_table(book, book.add_sheet("Answers"), answers, 0, freeze_columns=2)
-        write_table(book, book.add_sheet("Scores"), scores_tables(data)[0], 0, freeze_columns=3)
+        write_table(book, book.add_named_sheet(N_("Answers")), answers, 0, freeze_columns=2)
+        write_table(book, book.add_named_sheet(N_("Scores")), scores_tables(data)[0], 0,
+                    freeze_columns=3)
         write_codebook(book, data)
 
     result = write_workbook(write, largest_sheet_cells=cells_of([answers]),
-                            notice=DEMO_NOTICE if data.meta.demo else None,
-                            properties=_properties(data, title), language=data.meta.language)
+                            notice=_notice(data), properties=_properties(data, title),
+                            language=data.meta.language, words=data.words)
     report(100)
     return result

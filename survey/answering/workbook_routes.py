@@ -19,6 +19,7 @@ from wtforms import HiddenField, SelectField
 
 from ..rules import NotFound, commit_or_explain, rule_message
 from ..uploads import MAX_WORKBOOK_UPLOAD, read_upload
+from ..words import words_in
 from .responses import definition_for, is_editable
 from .routes import _lang, bp, load_response
 from .workbooks import answer_workbook, apply_upload, choose, load_upload, preview, settle, upload_workbook
@@ -93,7 +94,9 @@ def workbook_download(response_id: int):
     lang = request.args.get("lang") or _lang()
     if lang not in languages:
         lang = "en"
-    content, name = answer_workbook(response, section_id=section, language=lang, words=_)
+    # The file's own words in the language chosen for it (not necessarily the page's).
+    content, name = answer_workbook(response, section_id=section, language=lang,
+                                    words=words_in(lang))
     return send_file(io.BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=name)
 
 

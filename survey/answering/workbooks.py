@@ -79,8 +79,9 @@ def answer_workbook(response: Response, *, section_id: str | None = None, langua
     stored.update({qid: StoredAnswer(a.value, a.evidence, a.version, digest(a.value, a.evidence))
                    for qid, a in answers.items()})
     meta = workbook_meta(response, definition, language, section_id)
-    content = build_answer_workbook(definition, meta, stored, **({"words": words} if words else {}),
-                                    notice=DEMO_NOTICE if response.round.is_demo else None)
+    said = words or (lambda text: text)
+    content = build_answer_workbook(definition, meta, stored, words=said,
+                                    notice=said(DEMO_NOTICE) if response.round.is_demo else None)
     parts = [response.country.iso3, response.round.name, section_id or "answers"]
     name = _UNSAFE_NAME.sub("-", "-".join(parts)).strip("-") + ".xlsx"
     return content, name

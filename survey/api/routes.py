@@ -183,7 +183,8 @@ def answers(round_id: int):
     """The tidy answers: JSON pages (limit, offset) or the whole table as streamed CSV."""
     round_ = _round(round_id)
     data = _input(round_, _user())
-    frame = tidy_table(data).rename(columns=API_COLUMNS)
+    # The API's fields are its documented ones (the workbook's tidy data has more columns).
+    frame = tidy_table(data)[list(API_COLUMNS)].rename(columns=API_COLUMNS)
     fmt = request.args.get("format", "json")
     if fmt == "csv":
         bom = request.args.get("bom") in ("1", "true", "yes")

@@ -45,6 +45,7 @@ from ..questionnaire_translations import in_every_language, survey_languages
 from ..questionnaire_versions import definition_of
 from ..rounds import round_by_name
 from ..rules import NotFound, SurveyError
+from ..words import words_in
 
 log = logging.getLogger(__name__)
 
@@ -168,6 +169,8 @@ def build_export(params: dict[str, Any], generated_by: str,
         else [find_round(params.get("round") or "")]
     round_slug = _slug(rounds[0].name) if len(rounds) == 1 else "all-rounds"
     _label, mimetype, ext = FORMATS[fmt]
+    # Everything the file says is in the language chosen for it, not the page's.
+    words = words_in(params.get("language"))
     if kind == "country":
         country = country_by_iso3(params.get("country") or "")
         response_status = db.session.scalar(
@@ -181,7 +184,7 @@ def build_export(params: dict[str, Any], generated_by: str,
                             generated_by=generated_by, language=params.get("language"))
         if fmt != "xlsx":
             raise SurveyError("the country export is a workbook (format xlsx)")
-        content = build_country_workbook(data, progress)
+        content = build_country_workbook(data, progress, words=words)
         return ExportFile(f"country-{country.iso3.lower()}-{round_slug}.xlsx", mimetype, content)
     if kind != "regional":
         raise SurveyError(f"unknown export '{kind}'")
@@ -191,11 +194,11 @@ def build_export(params: dict[str, Any], generated_by: str,
     where = _slug(data.meta.subregion) if data.meta.subregion else "all"
     stem = f"regional-{round_slug}-{where}-{status}"
     if fmt == "xlsx":
-        content = build_regional_workbook(data, progress)
+        content = build_regional_workbook(data, progress, words=words)
     elif fmt == "zip":
-        content = sheets_zip(data, progress=progress)
+        content = sheets_zip(data, progress=progress, words=words)
     else:
-        content = tidy_csv(data, bom=fmt == "csv-bom")
+        content = tidy_csv(data, bom=fmt == "csv-bom", words=words)
         stem = f"data-{round_slug}-{where}-{status}"
     return ExportFile(f"{stem}.{ext}", mimetype, content)
 

@@ -32,6 +32,7 @@ from ..models import (
 )
 from ..questionnaire_versions import definition_of
 from ..rules import NotFound, SurveyError
+from ..words import words_in
 
 
 def response_of(round_: Round, country: Country) -> Response:
@@ -81,7 +82,8 @@ def published_version(version: QuestionnaireVersion) -> bool:
 
 def method_of(version: QuestionnaireVersion, language: str | None = None) -> ScoringMethod:
     """"How scores are computed" for a stored questionnaire version, from its definition."""
-    return scoring_method(definition_of(version, language=language or "en"), language)
+    return scoring_method(definition_of(version, language=language or "en"), language,
+                          words_in(language))
 
 
 def version_by_key(code: str, number: int) -> QuestionnaireVersion:
@@ -133,6 +135,9 @@ def public_download(round_: Round, fmt: str, language: str | None = None) -> Exp
     data = export_input([round_], status_filter="approved", generated_by="public download",
                         language=language)
     stem = f"published-profiles-round-{round_.id}"
+    words = words_in(language)  # the file's language, not necessarily the page's
     if fmt == "csv":
-        return ExportFile(f"{stem}.csv", "text/csv; charset=utf-8", public_csv(data, published))
-    return ExportFile(f"{stem}.xlsx", XLSX_MIMETYPE, build_public_workbook(data, published))
+        return ExportFile(f"{stem}.csv", "text/csv; charset=utf-8",
+                          public_csv(data, published, words=words))
+    return ExportFile(f"{stem}.xlsx", XLSX_MIMETYPE,
+                      build_public_workbook(data, published, words=words))

@@ -1,4 +1,8 @@
-"""The round tracker as a spreadsheet: the tracker's rows as a frame, written by ``exports``."""
+"""The round tracker as a spreadsheet: the tracker's rows as a frame, written by ``exports``.
+
+In the page's language: the sheet, its title and headings and the statuses through
+gettext (the column names below are the frame's keys, marked for the catalogue).
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,21 @@ from flask_babel import gettext
 
 from exports import DEMO_NOTICE, Table, build_table_workbook
 
-from ..i18n import number_locale
+from ..i18n import N_, number_locale
 from ..models import STATUS_LABELS
 from .services import Tracker
+
+HEADINGS = (N_("Member"), N_("ISO3"), N_("Sub-region"), N_("Status"), N_("Status code"),
+            N_("Progress %"), N_("Questions answered"), N_("Last activity (UTC)"),
+            N_("Focal points"), N_("Open comment threads"), N_("Days to closing"))
 
 
 def tracker_frame(tracker: Tracker) -> pd.DataFrame:
     """One row per member response, as the tracker page lists them."""
     rows = [{
         "Member": row.country.name, "ISO3": row.country.iso3,
-        "Sub-region": row.country.subregion, "Status": STATUS_LABELS[row.response.status],
+        "Sub-region": row.country.subregion,
+        "Status": gettext(STATUS_LABELS[row.response.status]),
         "Status code": row.response.status.value, "Progress %": row.percent,
         "Questions answered": row.answered,
         "Last activity (UTC)": row.response.last_activity_at,
@@ -39,7 +48,7 @@ def tracker_workbook(tracker: Tracker) -> bytes:
                   formats={"Last activity (UTC)": "datetime"},
                   widths={"Member": 28, "Sub-region": 16, "Status": 16,
                           "Last activity (UTC)": 18, "Focal points": 50})
-    return build_table_workbook("Tracker", [table],
+    return build_table_workbook(gettext("Tracker"), [table],
                                 title=gettext("Round tracker: %(round)s", round=tracker.round.name),
-                                freeze_columns=1, language=number_locale(),
-                                notice=DEMO_NOTICE if tracker.round.is_demo else None)
+                                freeze_columns=1, language=number_locale(), words=gettext,
+                                notice=gettext(DEMO_NOTICE) if tracker.round.is_demo else None)

@@ -132,7 +132,7 @@ def test_data_sheet_is_the_tidy_table(world):
     rows = table(wb["Data"], "Data")
     assert list(rows[0]) == ["Round", "Country", "ISO3", "Sub-region", "Pillar", "Question id",
                              "Question", "Value code", "Value label", "Numeric value", "Evidence",
-                             "Status", "Last changed", "Demo data"]
+                             "Status", "Status code", "Last changed", "Demo data"]
     assert {r["Demo data"] for r in rows} == {"no"}  # a real round: no row is demo data
     assert {r["ISO3"] for r in rows} == {"THA", "KHM", "ARE"}
     # ARE's leg_law is hidden by skip logic and so is not data.
@@ -248,7 +248,7 @@ def test_tidy_csv_unicode_bom_and_injection(world):
     with_bom = tidy_csv(data, bom=True)
     assert with_bom.startswith("\ufeff".encode()) and not plain.startswith("\ufeff")
     assert plain.splitlines()[0] == ("Round,Country,ISO3,Sub-region,Pillar,Question id,Question,"
-                                     "Value code,Value label,Numeric value,Evidence,Status,"
+                                     "Value code,Value label,Numeric value,Evidence,Status,Status code,"
                                      "Last changed,Demo data")
     for text in (THAI_AGENCY, KHMER_AGENCY, ARABIC_AGENCY, NAMES["KHM"]):
         assert text in plain
