@@ -74,13 +74,6 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
 # How a status reads on pages and in spreadsheets.
 from .i18n import N_  # noqa: E402 - the marker only
 
-ROUND_STATE_LABELS = {
-    RoundState.DRAFT: N_("Draft"),
-    RoundState.OPEN: N_("Open"),
-    RoundState.CLOSED: N_("Closed"),
-    RoundState.ARCHIVED: N_("Archived"),
-}
-
 STATUS_LABELS = {
     ResponseStatus.NOT_STARTED: N_("Not started"),
     ResponseStatus.IN_PROGRESS: N_("In progress"),

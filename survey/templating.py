@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 
 from flask import Flask, request
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale, gettext, pgettext
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup, escape
@@ -20,7 +20,6 @@ from .catalogues import draft_languages
 from .extensions import db
 from .i18n import N_, format_when, number_locale, text_direction
 from .models import (
-    ROUND_STATE_LABELS,
     STATUS_LABELS,
     Notification,
     Response,
@@ -53,8 +52,12 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.template_filter("round_state")
     def round_state(state: RoundState | str) -> str:
-        """A round's state as the pages name it, in the page's language ("Open", "Ouvert")."""
-        return gettext(ROUND_STATE_LABELS[RoundState(state)])
+        """A round's state as the pages name it, in the page's language ("Open", "Ouverte").
+        Its own context: "Open" on a round is not the "Open" of a button or a comment."""
+        return {RoundState.DRAFT: pgettext("round state", "Draft"),
+                RoundState.OPEN: pgettext("round state", "Open"),
+                RoundState.CLOSED: pgettext("round state", "Closed"),
+                RoundState.ARCHIVED: pgettext("round state", "Archived")}[RoundState(state)]
 
     @app.template_filter("subregion")
     def subregion(name: str | None) -> str:
