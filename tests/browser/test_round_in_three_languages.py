@@ -201,8 +201,14 @@ def test_thai_focal_point_arabic_reviewer_and_french_analyst_do_the_round(
     # Question labels and pillar names in French, the workbook's own words too.
     assert any(french.questions[0].label.get("fr") in c for c in cells)
     assert any(pillar_title in c for c in cells) or pillar_title in book.sheetnames
+    # The workbook's own words are French too: sheet names, headings, status values.
+    assert book.sheetnames[0] == words_in("fr", "Overview")
+    assert any(c.startswith(words_in("fr", "Regional summary — %(rounds)s — %(where)s").split("—")[0])
+               for c in cells)
     approved = words_in("fr", "Approved")
     scores = next(ws for ws in book.worksheets
                   if any(row and "THA" in row for row in ws.iter_rows(max_row=60, values_only=True)))
     tha_row = next(row for row in scores.iter_rows(values_only=True) if row and "THA" in row)
     assert approved in tha_row, tha_row
+    heading = next(row for row in scores.iter_rows(values_only=True) if row and "ISO3" in row)
+    assert words_in("fr", "Country") in heading and words_in("fr", "Status") in heading
