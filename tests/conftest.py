@@ -248,16 +248,20 @@ def make_user(seeded):
     return make
 
 
-def words_in(language: str, message: str, **values) -> str:
-    """What the shipped catalogue says for ``message`` in ``language`` (the words a page in
-    that language must show), checked to be a real translation, not the English again."""
+def catalogue_says(language: str, message: str, /, **values) -> str:
+    """What the shipped catalogue says for ``message`` in ``language`` (may be the English)."""
     from flask import current_app
     from flask_babel import force_locale, gettext
 
-    with current_app.test_request_context():
-        english = gettext(message, **values)
-        with force_locale(language):
-            said = gettext(message, **values)
+    with current_app.test_request_context(), force_locale(language):
+        return gettext(message, **values)
+
+
+def words_in(language: str, message: str, /, **values) -> str:
+    """What the shipped catalogue says for ``message`` in ``language`` (the words a page in
+    that language must show), checked to be a real translation, not the English again."""
+    said = catalogue_says(language, message, **values)
+    english = catalogue_says("en", message, **values)
     assert said != english or language == "en", f"{message!r} is not translated into {language}"
     return said
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from survey.cli import cli
 from survey.extensions import db
 from survey.models import AuditEvent, ExportJob, User
-from tests.conftest import login_as
+from tests.conftest import catalogue_says, login_as
 from tests.exports.helpers import load, table
 from tests.exports.world import NAMES, build_world
 from tests.survey.answering.test_answering_queries import counted_queries
@@ -240,8 +240,13 @@ def test_a_workbook_speaks_the_language_of_the_person_who_asks(seeded, make_user
         login_as(client, user)
         reply = client.get(f"/exports/country/THA/{round_.id}.xlsx")
         assert reply.status_code == 200
-        rows = table(load(reply.data)["Codebook"], "Codebook")
-        return next(r["Question"] for r in rows if r["Question id"] == question)
+        language = user.language or "en"
+        # The codebook's sheet and headings are in the person's language too.
+        book = load(reply.data)
+        sheet = book[catalogue_says(language, "Codebook")]
+        rows = table(sheet, "Codebook")
+        key, label = catalogue_says(language, "Question id"), catalogue_says(language, "Question")
+        return next(r[label] for r in rows if r[key] == question)
 
     english, french = make_user(), make_user()
     french.language = "fr"

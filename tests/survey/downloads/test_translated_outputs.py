@@ -17,7 +17,7 @@ from survey.extensions import db
 from survey.models import Round, User
 from survey.questionnaire_translations import apply, preview
 from survey.questionnaire_versions import definition_of
-from tests.conftest import login_as
+from tests.conftest import catalogue_says, login_as
 
 
 def _translate(version, texts: dict[str, str]):
@@ -49,20 +49,27 @@ def test_the_regional_workbook_has_french_labels_codes_and_a_codebook_in_every_l
     found = build_export({"kind": "regional", "round": round_.id, "status": "all",
                           "format": "xlsx", "language": "fr"}, "test")
     book = openpyxl.load_workbook(io.BytesIO(found.content), read_only=True)
-    data = list(book["Data"].iter_rows(values_only=True))
+    # The tidy data keeps its column names in every language (scripts and pivots work
+    # whatever the language); its sheet's name and the labels in it are French.
+    data = list(book[catalogue_says("fr", "Data")].iter_rows(values_only=True))
     header = data[0] if "Question id" in data[0] else next(r for r in data if "Question id" in r)
     col = {name: i for i, name in enumerate(header)}
     rows = [r for r in data if r[col["Question id"]] == q.id]
     assert rows and {r[col["Question"]] for r in rows} == {"Question en français"}
     chosen = [r for r in rows if r[col["Value code"]] == option.code]
     assert chosen and {r[col["Value label"]] for r in chosen} == {"Choix en français"}
-    codebook = list(book["Codebook"].iter_rows(values_only=True))
-    head = next(r for r in codebook if r and "Question id" in r)
+    # The codebook is for people: its headings are French, with English and every
+    # language beside.
+    fr = {m: catalogue_says("fr", m) for m in ("Question id", "Question", "Options (code → label)")}
+    codebook = list(book[catalogue_says("fr", "Codebook")].iter_rows(values_only=True))
+    head = next(r for r in codebook if r and fr["Question id"] in r)
     line = next(r for r in codebook if r and r[0] == q.id)
     by = dict(zip(head, line, strict=False))
-    assert by["Question"] == "Question en français" and by["Question [en]"] == q.label.get("en")
-    assert "Choix en français" in by["Options (code → label)"]
-    assert option.label.get("en") in by["Options [en]"]
+    in_english = catalogue_says("fr", "Question [%(language)s]", language="en")
+    assert by[fr["Question"]] == "Question en français" and by[in_english] == q.label.get("en")
+    assert "Choix en français" in by[fr["Options (code → label)"]]
+    assert option.label.get("en") in by[catalogue_says("fr", "Options [%(language)s]",
+                                                       language="en")]
     # Pillar columns and sheets are named in French too.
     assert any("Pilier FR" in str(c) for name in book.sheetnames
                for row in book[name].iter_rows(max_row=6, values_only=True) for c in row if c)
