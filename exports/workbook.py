@@ -41,6 +41,8 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from questionnaires.text import RIGHT_TO_LEFT
+
 from .guard import FORMULA_TRIGGERS, QUOTE_PREFIX, starts_like_formula
 from .model import DEMO_NOTICE, ExportInput, Progress, is_unreviewed
 from .tables import (
@@ -109,6 +111,11 @@ def font_for(language: str | None) -> str:
     return FONT_BY_SCRIPT.get(language.replace("-", "_").split("_")[0].lower(), DEFAULT_FONT)
 
 
+def writes_right_to_left(language: str | None) -> bool:
+    """Is ``language`` written right to left (its workbooks' sheets then read from the right)?"""
+    return bool(language) and language.replace("-", "_").split("_")[0].lower() in RIGHT_TO_LEFT
+
+
 class Formats:
     """Every cell format of a workbook, made once, each with its quote-prefixed twin."""
 
@@ -168,12 +175,15 @@ class Book:
     title: str = ""
     _repeating: set[str] = field(default_factory=set)
     words: Words = same  # the workbook's own words in its language (exports.words)
+    right_to_left: bool = False  # sheets read from the right, column A at the right (Arabic)
 
     def add_sheet(self, name: str) -> Worksheet:
         """A sheet named ``name`` (as shown: the caller has put it in the book's language),
         made valid and unique for Excel."""
         ws = self.workbook.add_worksheet(sheet_name(name, self.used))
         page_setup(ws, self.title, self.notice, self.words)
+        if self.right_to_left:
+            ws.right_to_left()
         return ws
 
     @functools.cached_property
@@ -225,12 +235,14 @@ def page_setup(ws: Worksheet, title: str, notice: str | None = None,
                words: Words = same) -> None:
     """How a sheet prints: A4 landscape, every column on one page's width (pages run down,
     never across), the workbook's title and the sheet's name at the top (with ``notice``, such
-    as the demonstration-data warning, in the middle), page x of y below."""
+    as the demonstration-data warning, in the middle of the second line), page x of y below."""
     ws.set_paper(9)                      # A4
     ws.set_landscape()
     ws.fit_to_pages(1, 0)                # one page wide, as many pages tall as it takes
     ws.set_margins(left=0.4, right=0.4, top=0.75, bottom=0.7)
-    middle = f"&C&\"-,Bold\"{header_footer_text(notice)}" if notice else ""
+    # The notice on a line of its own under the title: side by side, a long title (in French
+    # or Arabic) ran into it.
+    middle = f"&C\n&\"-,Bold\"{header_footer_text(notice)}" if notice else ""
     ws.set_header(f"&L&\"-,Bold\"{header_footer_text(title)}{middle}&R&A", {"margin": 0.3})
     # The page codes go in after the text is escaped ("&" doubled), so they stay codes.
     pages = header_footer_text(words(PAGE_X_OF_Y).replace("&", "")) % {"page": "&P",
@@ -550,7 +562,8 @@ def write_workbook(write: Callable[[Book], None], *, largest_sheet_cells: int,
         workbook.formats[0].set_font_name(font)  # the default style: cells without a format
     with cycle_collector_paused():
         write(Book(workbook, Formats(workbook, font), streamed, notice=notice,
-                   title=title or (properties or {}).get("title") or "", words=words))
+                   title=title or (properties or {}).get("title") or "", words=words,
+                   right_to_left=writes_right_to_left(language)))
         workbook.close()
     return output.getvalue()
 

@@ -38,3 +38,20 @@ def test_an_english_workbook_keeps_calibri():
     frame = pd.DataFrame({"Member": ["Thailand"]})
     styles = _styles(build_table_workbook("Tracker", [Table("t", frame)], title="Tracker"))
     assert "Leelawadee" not in styles and 'name val="Calibri"' in styles
+
+
+def _sheet_views(book: bytes) -> list[str]:
+    with zipfile.ZipFile(io.BytesIO(book)) as z:
+        return [z.read(n).decode().split("<sheetView ", 1)[1].split(">", 1)[0]
+                for n in sorted(z.namelist()) if n.startswith("xl/worksheets/sheet")]
+
+
+@pytest.mark.parametrize("language, mirrored", [("ar", True), ("ar-EG", True), ("fr", False),
+                                                 ("th", False), (None, False)])
+def test_an_arabic_workbook_reads_from_the_right(language, mirrored):
+    """In Arabic, every sheet opens right to left (column A at the right), as Excel and
+    LibreOffice show a workbook written in Arabic; other languages stay left to right."""
+    frame = pd.DataFrame({"العضو": ["تايلاند"], "الحالة": ["مُرسل"]})
+    views = _sheet_views(build_table_workbook("المتابعة", [Table("t", frame)], title="المتابعة",
+                                              language=language))
+    assert views and all(('rightToLeft="1"' in v) is mirrored for v in views), views

@@ -89,7 +89,7 @@ def test_the_regional_workbook_says_everything_through_words(demo):
     for ws in book.worksheets:
         # Printed header and footer: the title, the notice, the footer, "Page x of y".
         assert wrapped(ws.oddHeader.left.text.replace('&"-,Bold"', "")), ws.title
-        assert wrapped(ws.oddHeader.center.text.replace('&"-,Bold"', "")), ws.title
+        assert wrapped(ws.oddHeader.center.text.replace('&"-,Bold"', "").strip()), ws.title
         assert wrapped(ws.oddFooter.left.text) and ws.oddFooter.right.text == "⟦Page &P of &N⟧"
         tables = _tables(ws)
         for r1, _r2, c1, c2 in tables:
@@ -203,7 +203,7 @@ def test_the_answer_workbook_says_everything_through_words(demo):
     for ws in book.worksheets:
         if ws.sheet_state != "visible":
             continue
-        assert wrapped(ws.oddHeader.center.text.replace('&"-,Bold"', ""))  # demonstration data
+        assert wrapped(ws.oddHeader.center.text.replace('&"-,Bold"', "").strip())  # demo data
         assert wrapped(ws.oddFooter.left.text) and wrapped(ws.oddFooter.right.text)
         if ws.title in sections:
             headings = [ws.cell(HEADER_ROW + 1, c + 1).value for c in range(FIRST_HIDDEN)]
