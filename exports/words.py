@@ -9,8 +9,8 @@ The convention, for ``make messages`` (pybabel's ``-k N_``): every such text is 
 with figures in it names them, ``%(name)s``, so a translation may put them in its own order:
 ``words(N_("Page %(page)s of %(pages)s")) % {"page": …, "pages": …}``.
 
-What the exports never translate: the tidy data's column names (the Data sheet, every
-CSV file), which scripts and pivots rely on, and codes. Questionnaire texts (questions,
+What the exports never translate: the tidy data's column names and values (the Data sheet,
+every CSV file), which scripts and pivots rely on, and codes. Questionnaire texts (questions,
 options, pillar titles) come translated in the definition itself.
 """
 
@@ -29,3 +29,15 @@ def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "translate 
 def same(text: str) -> str:
     """The default ``words``: English, as written."""
     return text
+
+
+# The sub-regions of the member list (survey/data/members.yaml), marked for the catalogue.
+# A sub-region is data, named in English there; pages and summaries show it in the reader's
+# language, and one the catalogue does not know reads as written.
+SUBREGIONS = (N_("Americas"), N_("East Asia"), N_("Middle East"), N_("Pacific"),
+              N_("South Asia"), N_("South-East Asia"))
+
+
+def subregion_name(name: str | None, words: Words = same) -> str | None:
+    """A sub-region as people read it, in ``words``' language (none stays none)."""
+    return words(name) if name in SUBREGIONS else name

@@ -41,7 +41,7 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from questionnaires.text import RIGHT_TO_LEFT
+from questionnaires.text import RIGHT_TO_LEFT, base_language
 
 from .guard import FORMULA_TRIGGERS, QUOTE_PREFIX, starts_like_formula
 from .model import DEMO_NOTICE, ExportInput, Progress, is_unreviewed
@@ -60,7 +60,7 @@ from .tables import (
     scores_tables,
     yes_no,
 )
-from .words import N_, Words, same
+from .words import N_, Words, same, subregion_name
 
 # Above this many cells on its largest sheet a workbook is streamed (see the module
 # docstring). Measured on the regional workbook at 200 members (its Data sheet is always the
@@ -108,12 +108,12 @@ def font_for(language: str | None) -> str:
     """The cell font for labels in ``language`` (a code such as "th", "zh_Hans" or "zh-Hans")."""
     if not language:
         return DEFAULT_FONT
-    return FONT_BY_SCRIPT.get(language.replace("-", "_").split("_")[0].lower(), DEFAULT_FONT)
+    return FONT_BY_SCRIPT.get(base_language(language), DEFAULT_FONT)
 
 
 def writes_right_to_left(language: str | None) -> bool:
     """Is ``language`` written right to left (its workbooks' sheets then read from the right)?"""
-    return bool(language) and language.replace("-", "_").split("_")[0].lower() in RIGHT_TO_LEFT
+    return bool(language) and base_language(language) in RIGHT_TO_LEFT
 
 
 class Formats:
@@ -521,7 +521,8 @@ def _properties(data: ExportInput, title: str) -> dict[str, Any]:
     subject = w(N_("Round(s): %(rounds)s; status filter: %(status)s")) % {
         "rounds": meta.round_label, "status": meta.status_filter}
     if meta.subregion:
-        subject += w(N_("; sub-region: %(subregion)s")) % {"subregion": meta.subregion}
+        subject += w(N_("; sub-region: %(subregion)s")) % {
+            "subregion": subregion_name(meta.subregion, w)}
     if is_unreviewed(meta.status_filter):
         subject = w(N_("UNREVIEWED")) + " — " + subject
     if meta.demo:
@@ -616,7 +617,7 @@ def build_table_workbook(sheet: str, tables: Sequence[Table], *, title: str | No
 
 def regional_title(data: ExportInput) -> str:
     w = data.words
-    where = data.meta.subregion or w(N_("all sub-regions"))
+    where = subregion_name(data.meta.subregion, w) or w(N_("all sub-regions"))
     return w(N_("Regional summary — %(rounds)s — %(where)s")) % {
         "rounds": data.meta.round_label, "where": where}
 

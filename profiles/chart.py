@@ -8,9 +8,13 @@ external assets, so it prints as it looks. Every text is escaped.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
+from .method import N_, _same
 from .profile import Profile, ScoreLine
+
+Words = Callable[[str], str]
 
 WIDTH = 680
 LABEL_W = 110
@@ -33,22 +37,24 @@ def _fmt(value: float | None) -> str:
     return "–" if value is None else f"{value:.0f}"
 
 
-def score_chart_svg(profile: Profile, *, title: str | None = None) -> str:
-    """The chart as an ``<svg>`` string, ready to inline in HTML."""
+def score_chart_svg(profile: Profile, *, title: str | None = None, words: Words = _same) -> str:
+    """The chart as an ``<svg>`` string, ready to inline in HTML; ``words`` translates its
+    own texts (title, legend, the description screen readers read)."""
     lines = profile.scores
     height = TOP + ROW_H * len(lines) + 34
-    title = title or f"{profile.country}: scores beside the region ({profile.round})"
-    desc = "; ".join(_describe(line) for line in lines)
+    title = title or words(N_("%(country)s: scores beside the region (%(round)s)")) % {
+        "country": profile.country, "round": profile.round}
+    desc = "; ".join(_describe(line, words) for line in lines)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="score-chart" role="img" '
         f'viewBox="0 0 {WIDTH} {height}" width="100%" preserveAspectRatio="xMinYMin meet" '
         f'aria-labelledby="chart-title chart-desc" font-family="sans-serif" font-size="13">',
         f'<title id="chart-title">{escape(title)}</title>',
         f'<desc id="chart-desc">{escape(desc)}</desc>',
-        *_legend(profile),
+        *_legend(profile, words),
     ]
     for index, line in enumerate(lines):
-        parts.extend(_row(line, TOP + index * ROW_H, index == len(lines) - 1))
+        parts.extend(_row(line, TOP + index * ROW_H, index == len(lines) - 1, words))
     axis_y = TOP + ROW_H * len(lines) + 4
     parts.append(f'<line x1="{PLOT_X0}" y1="{axis_y}" x2="{PLOT_X1}" y2="{axis_y}" '
                  f'stroke="{REGION_LINE}" stroke-width="1"/>')
@@ -62,21 +68,23 @@ def score_chart_svg(profile: Profile, *, title: str | None = None) -> str:
     return "\n".join(parts)
 
 
-def _legend(profile: Profile) -> list[str]:
-    n = profile.approved_countries
-    region = f"Region: median and quartiles, whiskers to the range ({n} approved)"
+def _legend(profile: Profile, words: Words) -> list[str]:
+    region = words(N_("Region: median and quartiles, whiskers to the range (%(n)s approved)")) % {
+        "n": profile.approved_countries}
+    subregion = words(N_("Sub-regional median (%(subregion)s)")) % {
+        "subregion": words(profile.subregion) if profile.subregion else ""}
     return [
         f'<circle cx="16" cy="14" r="6" fill="{COUNTRY}"/>',
         f'<text x="28" y="18">{escape(profile.country)}</text>',
         f'<path d="M{WIDTH - 316} 6 l6 8 l-12 0 z" fill="{SUBREGION}"/>',
-        f'<text x="{WIDTH - 302}" y="18">{escape(f"Sub-regional median ({profile.subregion})")}</text>',
+        f'<text x="{WIDTH - 302}" y="18">{escape(subregion)}</text>',
         f'<rect x="6" y="28" width="22" height="14" fill="{REGION_BOX}" stroke="{REGION_LINE}"/>',
         f'<line x1="17" y1="28" x2="17" y2="42" stroke="{REGION_LINE}" stroke-width="3"/>',
         f'<text x="36" y="40">{escape(region)}</text>',
     ]
 
 
-def _row(line: ScoreLine, y: int, last: bool) -> list[str]:
+def _row(line: ScoreLine, y: int, last: bool, words: Words) -> list[str]:
     mid = y + ROW_H / 2
     weight = ' font-weight="bold"' if last else ""
     out = [f'<text x="{LABEL_W}" y="{mid + 4}" text-anchor="end"{weight}>{escape(line.short_title)}</text>',
@@ -102,7 +110,7 @@ def _row(line: ScoreLine, y: int, last: bool) -> list[str]:
         out.append(f'<path d="M{sx} {mid - 18} l5 7 l-10 0 z" fill="{SUBREGION}"/>')
     if line.score is None:
         out.append(f'<text x="{PLOT_X1 + 8}" y="{mid + 4}" fill="#9b1c1c" font-style="italic">'
-                   f'{escape("insufficient data")}</text>')
+                   f'{escape(words(N_("insufficient data")))}</text>')
     else:
         cx = _x(line.score)
         out.append(f'<circle cx="{cx}" cy="{mid}" r="7" fill="{COUNTRY}" stroke="#fff" '
@@ -112,13 +120,14 @@ def _row(line: ScoreLine, y: int, last: bool) -> list[str]:
     return out
 
 
-def _describe(line: ScoreLine) -> str:
-    country = "insufficient data" if line.score is None else _fmt(line.score)
+def _describe(line: ScoreLine, words: Words = _same) -> str:
+    country = words(N_("insufficient data")) if line.score is None else _fmt(line.score)
     if line.region.empty:
-        region = "no approved responses"
+        region = words(N_("no approved responses"))
     elif line.region.median is None:
-        region = "no regional median: fewer than 3 members"
+        region = words(N_("no regional median: fewer than 3 members"))
     else:
-        region = (f"regional median {_fmt(line.region.median)}, quartiles "
-                  f"{_fmt(line.region.q1)}–{_fmt(line.region.q3)}")
+        region = words(N_("regional median %(median)s, quartiles %(q1)s–%(q3)s")) % {
+            "median": _fmt(line.region.median), "q1": _fmt(line.region.q1),
+            "q3": _fmt(line.region.q3)}
     return f"{line.title}: {country} ({region})"

@@ -9,12 +9,16 @@ DEFAULT_LANGUAGE = "en"
 RIGHT_TO_LEFT = frozenset({"ar", "fa", "he", "ur"})
 
 
+def base_language(language: str | None) -> str:
+    """The language of a tag without its script or region: "zh-Hans-CN" → "zh", "AR" → "ar"."""
+    return (language or DEFAULT_LANGUAGE).replace("-", "_").split("_")[0].lower()
+
+
 def typing_direction(language: str | None) -> dict[str, str]:
     """What a box people type free text into says about direction: on a left-to-right page,
     ``dir="auto"`` so Arabic typed there reads right to left; on a right-to-left page, nothing
     (an empty box keeps the page's direction, where ``auto`` would turn it left to right)."""
-    code = (language or DEFAULT_LANGUAGE).replace("-", "_").split("_")[0]
-    return {} if code in RIGHT_TO_LEFT else {"dir": "auto"}
+    return {} if base_language(language) in RIGHT_TO_LEFT else {"dir": "auto"}
 
 
 @dataclass(frozen=True)

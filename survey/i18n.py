@@ -9,7 +9,7 @@ from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
-from questionnaires.text import RIGHT_TO_LEFT
+from questionnaires.text import RIGHT_TO_LEFT, base_language
 
 
 def N_(text: str) -> str:
@@ -55,8 +55,7 @@ def browser_language(accepted: Iterable[tuple[str, float]], languages: Iterable[
 
 
 def text_direction(locale: str | None = None) -> str:
-    code = str(locale or get_locale() or "en")
-    return "rtl" if code.split("_")[0] in RTL_LANGUAGES else "ltr"
+    return "rtl" if base_language(str(locale or get_locale() or "en")) in RTL_LANGUAGES else "ltr"
 
 
 def number_locale() -> str:

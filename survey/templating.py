@@ -13,6 +13,7 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 from sqlalchemy import case, func, select
 
+from exports.words import subregion_name
 from questionnaires.numbers import format_number
 
 from .access import visible_rounds
@@ -28,12 +29,6 @@ from .models import (
     Round,
     RoundState,
 )
-
-# The sub-regions of survey/data/members.yaml, named in the page's language; a sub-region added
-# to the data later shows as written until the catalogue names it.
-SUBREGION_NAMES = {"Americas": N_("Americas"), "East Asia": N_("East Asia"),
-                   "Middle East": N_("Middle East"), "Pacific": N_("Pacific"),
-                   "South Asia": N_("South Asia"), "South-East Asia": N_("South-East Asia")}
 
 ROLE_NAMES = {Role.FOCAL_POINT: N_("focal point"), Role.REVIEWER: N_("reviewer"),
               Role.ANALYST: N_("analyst"), Role.ADMIN: N_("admin")}
@@ -62,9 +57,7 @@ def register_template_helpers(app: Flask) -> None:
     @app.template_filter("subregion")
     def subregion(name: str | None) -> str:
         """A sub-region as the pages name it ("Asie du Sud-Est"); the data keeps the English."""
-        if not name:
-            return ""
-        return gettext(SUBREGION_NAMES[name]) if name in SUBREGION_NAMES else name
+        return subregion_name(name, gettext) or ""
 
     @app.template_global("questionnaire_title")
     def questionnaire_title(version) -> str:

@@ -257,7 +257,7 @@ def catalogue_says(language: str, message: str, /, **values) -> str:
         return gettext(message, **values)
 
 
-def words_in(language: str, message: str, /, **values) -> str:
+def translated_in(language: str, message: str, /, **values) -> str:
     """What the shipped catalogue says for ``message`` in ``language`` (the words a page in
     that language must show), checked to be a real translation, not the English again."""
     said = catalogue_says(language, message, **values)

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from exports import XLSX_MIMETYPE
+from exports.words import subregion_name
 
 from ..access import (
     can_export_country,
@@ -36,7 +37,6 @@ from ..extensions import db
 from ..jobs import enqueue
 from ..models import Country, ExportJob, Response, Round
 from ..rules import commit_or_explain
-from ..templating import SUBREGION_NAMES
 from .forms import JOB_FORMAT_NAMES, JOB_STATUS_NAMES, ExportForm
 from .services import FORMATS, build_export, settle_lost_job, start_job, subregions
 
@@ -57,8 +57,7 @@ def _export_form(rounds: list[Round]) -> ExportForm:
     form = ExportForm()
     form.round_id.choices = [SelectChoice(r.id, r.name) for r in rounds]
     form.subregion.choices = [SelectChoice("", _("All sub-regions"))] + [
-        SelectChoice(s, _(SUBREGION_NAMES[s]) if s in SUBREGION_NAMES else s)
-        for s in subregions()]
+        SelectChoice(s, subregion_name(s, _)) for s in subregions()]
     form.language.choices = [SelectChoice(code, name) for code, name
                              in current_app.config["SURVEY_LANGUAGES"].items()]
     if not form.language.data:

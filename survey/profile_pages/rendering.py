@@ -11,6 +11,7 @@ from markupsafe import Markup
 from profiles import score_chart_svg
 
 from ..models import Country, Round
+from ..words import words_in
 from . import services as profile_service
 from .embedded_fonts import embedded_font_css
 
@@ -22,7 +23,7 @@ def render_profile(round_: Round, country: Country, *, template: str = "profile_
     public output may (see ``profile_service.profile_for``)."""
     language = profile_language()
     profile = profile_service.profile_for(round_, country, language=language, public=public)
-    chart = Markup(score_chart_svg(profile))  # noqa: S704 - every text inside is escaped
+    chart = Markup(score_chart_svg(profile, words=words_in(language)))  # noqa: S704 - escaped
     version = round_.questionnaire
     return render_template(template, profile=profile, chart=chart, round=round_,
                            country=country, public=public, profile_lang=language,

@@ -10,6 +10,7 @@ import pandas as pd
 from flask_babel import gettext
 
 from exports import DEMO_NOTICE, Table, build_table_workbook
+from exports.words import subregion_name
 
 from ..i18n import N_, number_locale
 from ..models import STATUS_LABELS
@@ -24,7 +25,7 @@ def tracker_frame(tracker: Tracker) -> pd.DataFrame:
     """One row per member response, as the tracker page lists them."""
     rows = [{
         "Member": row.country.name, "ISO3": row.country.iso3,
-        "Sub-region": row.country.subregion,
+        "Sub-region": subregion_name(row.country.subregion, gettext),
         "Status": gettext(STATUS_LABELS[row.response.status]),
         "Status code": row.response.status.value, "Progress %": row.percent,
         "Questions answered": row.answered,

@@ -6,7 +6,7 @@ Arabic on a right-to-left page; the focal point reads that comment on a Thai pag
 again; the reviewer approves; a French-speaking analyst downloads the regional workbook with
 French labels. Every page says its language (``lang``, ``dir``) and passes axe-core.
 
-The expected words come from the shipped catalogues (``words_in``: gettext in that language),
+The expected words come from the shipped catalogues (``translated_in``: gettext in that language),
 each checked to differ from the English, so the test fails if a page falls back to English.
 """
 
@@ -26,7 +26,7 @@ from survey.extensions import db
 from survey.models import ResponseStatus, ReviewComment
 from survey.questionnaire_translations import load_bundled
 from survey.questionnaire_versions import definition_of
-from tests.conftest import words_in
+from tests.conftest import translated_in
 from tests.survey.answering.test_answering import response_of
 from tests.survey.review.review_helpers import user
 
@@ -77,9 +77,9 @@ def _all_but_the_treaties(response) -> None:
 
 def _log_in(page, language: str, email: str, password: str) -> None:
     page.goto("/login")
-    page.get_by_label(words_in(language, "E-mail")).fill(email)
-    page.get_by_label(words_in(language, "Password")).fill(password)
-    page.get_by_role("button", name=words_in(language, "Log in")).click()
+    page.get_by_label(translated_in(language, "E-mail")).fill(email)
+    page.get_by_label(translated_in(language, "Password")).fill(password)
+    page.get_by_role("button", name=translated_in(language, "Log in")).click()
     page.wait_for_load_state()
 
 
@@ -102,7 +102,7 @@ def test_thai_focal_point_arabic_reviewer_and_french_analyst_do_the_round(
     focal, page = tab(browser, live_server, "th-TH")
     _log_in(page, "th", "focal.tha@example.org", demo["focal.tha@example.org"])
     _says(page, "th", "ltr")
-    expect(page.get_by_role("heading", name=words_in("th", "your questionnaires"))).to_be_visible()
+    expect(page.get_by_role("heading", name=translated_in("th", "your questionnaires"))).to_be_visible()
     for section in thai.sections:
         page.goto(f"/responses/{tha.id}/sections/{section.id}")
         title = section.title.get("th")
@@ -118,16 +118,16 @@ def test_thai_focal_point_arabic_reviewer_and_french_analyst_do_the_round(
         page.locator(f"#q-{qid}").get_by_label(label, exact=True).check()
     page.locator("textarea[name='leg_uncac__evidence']").fill(THAI_NOTE)
     with page.expect_navigation():
-        page.get_by_role("button", name=words_in("th", "Save"), exact=True).click()
-    expect(page.get_by_text(words_in("th", "Your answers are saved."))).to_be_visible()
+        page.get_by_role("button", name=translated_in("th", "Save"), exact=True).click()
+    expect(page.get_by_text(translated_in("th", "Your answers are saved."))).to_be_visible()
     _says(page, "th", "ltr")
 
     page.goto(f"/responses/{tha.id}/summary")
-    expect(page.get_by_role("heading", name=words_in(
+    expect(page.get_by_role("heading", name=translated_in(
         "th", "Every required question is answered"))).to_be_visible()
     _says(page, "th", "ltr")
-    page.get_by_role("button", name=words_in("th", "Submit the response")).click()
-    expect(page.get_by_role("heading", name=words_in("th", "Response submitted"))
+    page.get_by_role("button", name=translated_in("th", "Submit the response")).click()
+    expect(page.get_by_role("heading", name=translated_in("th", "Response submitted"))
            ).to_be_visible()
     _says(page, "th", "ltr")
     db.session.expire_all()
@@ -142,10 +142,10 @@ def test_thai_focal_point_arabic_reviewer_and_french_analyst_do_the_round(
     assert fits(rpage, 390)
     # The Thai note reads as typed, in its own direction, on the Arabic page.
     expect(rpage.locator("bdi", has_text=THAI_NOTE)).to_be_visible()
-    rpage.get_by_label(words_in("ar", "Return to the country with this comment")).fill(
+    rpage.get_by_label(translated_in("ar", "Return to the country with this comment")).fill(
         ARABIC_COMMENT)
-    rpage.get_by_role("button", name=words_in("ar", "Return to country")).click()
-    rpage.get_by_role("button", name=words_in("ar", "Yes, return to the country")).click()
+    rpage.get_by_role("button", name=translated_in("ar", "Return to country")).click()
+    rpage.get_by_role("button", name=translated_in("ar", "Yes, return to the country")).click()
     expect(rpage.locator("table.history")).to_contain_text(ARABIC_COMMENT)
     _says(rpage, "ar", "rtl")
     assert fits(rpage, 390)
@@ -161,15 +161,15 @@ def test_thai_focal_point_arabic_reviewer_and_french_analyst_do_the_round(
     assert page.evaluate("el => getComputedStyle(el).direction",
                          comment.element_handle()) == "rtl"
     page.goto(f"/responses/{tha.id}/summary")
-    page.get_by_role("button", name=words_in("th", "Submit the response")).click()
-    expect(page.get_by_role("heading", name=words_in("th", "Response submitted"))
+    page.get_by_role("button", name=translated_in("th", "Submit the response")).click()
+    expect(page.get_by_role("heading", name=translated_in("th", "Response submitted"))
            ).to_be_visible()
     focal.close()
 
     # -- the reviewer approves, in Arabic ------------------------------------------------
     rpage.goto(f"/responses/{tha.id}/review")
-    rpage.get_by_role("button", name=words_in("ar", "Approve")).click()
-    rpage.get_by_role("button", name=words_in("ar", "Yes, approve")).click()
+    rpage.get_by_role("button", name=translated_in("ar", "Approve")).click()
+    rpage.get_by_role("button", name=translated_in("ar", "Yes, approve")).click()
     expect(rpage.locator(".meta .badge-approved")).to_be_visible()
     _says(rpage, "ar", "rtl")
     reviewer.close()
@@ -183,9 +183,9 @@ def test_thai_focal_point_arabic_reviewer_and_french_analyst_do_the_round(
     _log_in(apage, "fr", "analyst@example.org", demo["analyst@example.org"])
     apage.goto("/exports/")
     _says(apage, "fr", "ltr")
-    apage.get_by_label(words_in("fr", "Round")).select_option(label=tha.round.name)
-    apage.get_by_label(words_in("fr", "Language of the labels")).select_option("fr")
-    apage.get_by_role("button", name=words_in("fr", "Prepare the download")).click()
+    apage.get_by_label(translated_in("fr", "Round")).select_option(label=tha.round.name)
+    apage.get_by_label(translated_in("fr", "Language of the labels")).select_option("fr")
+    apage.get_by_role("button", name=translated_in("fr", "Prepare the download")).click()
     link = apage.locator(".job-download")
     link.wait_for(timeout=60_000)
     _says(apage, "fr", "ltr")
@@ -202,13 +202,13 @@ def test_thai_focal_point_arabic_reviewer_and_french_analyst_do_the_round(
     assert any(french.questions[0].label.get("fr") in c for c in cells)
     assert any(pillar_title in c for c in cells) or pillar_title in book.sheetnames
     # The workbook's own words are French too: sheet names, headings, status values.
-    assert book.sheetnames[0] == words_in("fr", "Overview")
-    assert any(c.startswith(words_in("fr", "Regional summary — %(rounds)s — %(where)s").split("—")[0])
+    assert book.sheetnames[0] == translated_in("fr", "Overview")
+    assert any(c.startswith(translated_in("fr", "Regional summary — %(rounds)s — %(where)s").split("—")[0])
                for c in cells)
-    approved = words_in("fr", "Approved")
+    approved = translated_in("fr", "Approved")
     scores = next(ws for ws in book.worksheets
                   if any(row and "THA" in row for row in ws.iter_rows(max_row=60, values_only=True)))
     tha_row = next(row for row in scores.iter_rows(values_only=True) if row and "THA" in row)
     assert approved in tha_row, tha_row
     heading = next(row for row in scores.iter_rows(values_only=True) if row and "ISO3" in row)
-    assert words_in("fr", "Country") in heading and words_in("fr", "Status") in heading
+    assert translated_in("fr", "Country") in heading and translated_in("fr", "Status") in heading

@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po, write_po
 
 from survey.answering.responses import definition_for
 from survey.extensions import db
-from tests.conftest import words_in
+from tests.conftest import translated_in
 from tests.survey.answering.test_answering import response_of, user
 
 from .conftest import log_in
@@ -73,5 +73,5 @@ def test_translate_a_question_through_the_pages_and_read_it_in_french(page, demo
     assert not english.get_by_text(q.label.get("en")).is_visible()
     english.locator("summary").click()
     assert english.get_by_text(q.label.get("en")).is_visible()
-    assert english.get_by_text(words_in("fr", "draft translation")).is_visible()
+    assert english.get_by_text(translated_in("fr", "draft translation")).is_visible()
     assert_accessible(page)

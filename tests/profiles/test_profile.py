@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from profiles import OVERALL, ProfileError, build_profile, round_scores, score_chart_svg, spread
@@ -83,6 +85,15 @@ def test_too_few_answers_is_insufficient_data_not_zero(definition):
     assert profile.score("ops").region.n == 1 and profile.score("ops").region.median == 100.0
     svg = score_chart_svg(profile)
     assert "insufficient data" in svg
+    # The chart's own words come from ``words`` (the app passes the profile language's).
+    marked = score_chart_svg(profile, words=lambda text: f"⟦{text}⟧")
+    texts = re.findall(r"<(?:text|title|desc)[^>]*>([^<]*)</", marked)
+    legend_and_notes = [t for t in texts if t not in {profile.country, "0", "25", "50", "75", "100"}
+                        and not t.replace(".", "").isdigit()
+                        and t not in {line.short_title for line in profile.scores}]
+    assert legend_and_notes and all("⟦" in t for t in legend_and_notes), legend_and_notes
+    assert "⟦insufficient data⟧" in marked and "insufficient data" not in marked.replace(
+        "⟦insufficient data⟧", "")
 
 
 def test_key_counts_beside_regional_median_with_unknown(definition):

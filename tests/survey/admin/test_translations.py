@@ -28,7 +28,7 @@ from survey.models import (
 )
 from survey.questionnaire_translations import apply, load_bundled, preview
 from survey.questionnaire_versions import definition_of, register_definition
-from tests.conftest import login_as, words_in
+from tests.conftest import login_as, translated_in
 
 V2_FILE = (Path(__file__).resolve().parents[3] / "questionnaires" / "definitions"
            / "ftm-capability-v2.yaml")
@@ -220,11 +220,11 @@ def test_a_french_focal_point_reads_the_translation_with_english_one_click_away(
     html = client.get(f"/responses/{response.id}/sections/{section.id}").get_data(as_text=True)
     assert "Question traduite en français" in html and "Option traduite" in html
     assert "<h1>Section traduite</h1>" in html
-    assert words_in("fr", "The questionnaire was translated from English; the English text is "
+    assert translated_in("fr", "The questionnaire was translated from English; the English text is "
                     "authoritative. “English” beside each question shows it.") in html
     block = html.split(f'id="q-{q.id}"', 1)[1].split('class="question', 1)[0]
     assert '<details class="english-original">' in block and q.label.get("en") in block
-    assert words_in("fr", "draft translation") in block
+    assert translated_in("fr", "draft translation") in block
     # Other questions (no translation) fall back to English, still with English beside.
     other = next(o for o in section.questions if o.id != q.id and not o.computed)
     assert other.label.get("en") in html
