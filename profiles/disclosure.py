@@ -23,6 +23,7 @@ from typing import Any
 
 from questionnaires import SPECIAL_CODES, Definition, Question, is_answered, with_derived
 
+from .method import N_, _same
 from .stats import Spread
 
 MIN_MEMBERS = 3
@@ -98,14 +99,24 @@ def public_count_spread(s: Spread) -> tuple[Spread, str | None]:
     return replace(s, q1=None, q3=None), None
 
 
-def public_rate(question: Question, value: Any, denominator: Any) -> Any:
-    """A derived rate for a public output, or "based on fewer than N cases"."""
+def public_rate(question: Question, value: Any, denominator: Any, words=_same) -> Any:
+    """A derived rate for a public output, or "based on fewer than N cases" (in ``words``'
+    language)."""
     needed = question.min_public_denominator or SMALL_COUNT
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return value
     if not isinstance(denominator, (int, float)) or denominator < needed:
-        return f"based on fewer than {needed} cases"
+        return words(N_("based on fewer than %(n)s cases")) % {"n": needed}
     return value
+
+
+def reason_words(reason: str, words=_same) -> str:
+    """Why a figure is withheld (``FEWER_MEMBERS``, ``WORKED_BACK``) in ``words``' language."""
+    if reason == FEWER_MEMBERS:
+        return words(N_("fewer than %(n)s members")) % {"n": MIN_MEMBERS}
+    if reason == WORKED_BACK:
+        return words(N_("could be worked back from the figures beside it"))
+    return reason
 
 
 def public_questions(definition: Definition) -> list[Question]:
@@ -138,10 +149,10 @@ def internal_spread(s: Spread) -> Spread:
     return s if spread_reason(s.n) is None else Spread(s.n)
 
 
-def internal_profile(profile):
+def internal_profile(profile, words=_same):
     """A copy of a :class:`~profiles.Profile` for working-group pages: every answer and
     note kept, but regional and sub-regional medians over fewer than 3 members withheld
-    (a note says so)."""
+    (a note, in ``words``' language, says so)."""
     scores = [replace(line, region=internal_spread(line.region),
                       subregion=internal_spread(line.subregion)) for line in profile.scores]
     key_counts = [replace(kc, region=internal_spread(kc.region)) for kc in profile.key_counts]
@@ -149,15 +160,17 @@ def internal_profile(profile):
     withheld = any(spread_reason(s.n) and s.n for line in profile.scores
                    for s in (line.region, line.subregion))
     if withheld:
-        notes.append(f"Medians and quartiles over {FEWER_MEMBERS} are not given.")
+        notes.append(words(N_("Medians and quartiles over %(fewer)s are not given.")) % {
+            "fewer": reason_words(FEWER_MEMBERS, words)})
     return replace(profile, scores=scores, key_counts=key_counts, notes=notes)
 
 
-def _public_shown(q: Question, value: Any, shown: str, answers: Mapping[str, Any]) -> str:
+def _public_shown(q: Question, value: Any, shown: str, answers: Mapping[str, Any],
+                  words=_same) -> str:
     """What a public output shows for one public answer line: counts banded, rates over
     too few cases replaced."""
     if q.computed and q.derive is not None:
-        public = public_rate(q, value, answers.get(q.derive.denominator))
+        public = public_rate(q, value, answers.get(q.derive.denominator), words)
         return public if isinstance(public, str) else shown
     if q.kind.numeric and q.kind.quantity and is_answered(value) and value not in SPECIAL_CODES:
         banded = public_count(value)
@@ -185,13 +198,15 @@ def _action_is_public(definition: Definition, action_id: str, answers: Mapping[s
     return True
 
 
-def public_profile(profile, definition: Definition, answers: Mapping[str, Any] | None = None):
+def public_profile(profile, definition: Definition, answers: Mapping[str, Any] | None = None,
+                   words=_same):
     """A copy of a :class:`~profiles.Profile` with only what a public output may show.
 
     Internal answers and every evidence note are removed; regional and sub-regional
     spreads follow the member rules above (``notes`` say what was withheld and why);
     key figures keep public questions only, with counts banded and rates over too few
-    cases replaced. ``answers`` (the country's answers) give the rates' denominators.
+    cases replaced. ``answers`` (the country's answers) give the rates' denominators;
+    ``words`` translates the notes.
     """
     answers = answers or {}
     public = {q.id for q in public_questions(definition)}
@@ -203,9 +218,11 @@ def public_profile(profile, definition: Definition, answers: Mapping[str, Any] |
         sub = public_spread(line.subregion)[0] if sub_why is None else Spread(line.subregion.n)
         scores.append(replace(line, region=region, subregion=sub))
     if region_why:
-        notes.append(f"Regional figures are not shown: {region_why}.")
+        notes.append(words(N_("Regional figures are not shown: %(why)s.")) % {
+            "why": reason_words(region_why, words)})
     if sub_why:
-        notes.append(f"Sub-regional figures are not shown: {sub_why}.")
+        notes.append(words(N_("Sub-regional figures are not shown: %(why)s.")) % {
+            "why": reason_words(sub_why, words)})
     key_counts = []
     for kc in profile.key_counts:
         if kc.question_id not in public:
@@ -217,7 +234,7 @@ def public_profile(profile, definition: Definition, answers: Mapping[str, Any] |
             region, region_shown = public_count_spread(region)
         shown = kc.shown
         if q.computed and q.derive is not None and kc.value is not None:
-            value = public_rate(q, kc.value, answers.get(q.derive.denominator))
+            value = public_rate(q, kc.value, answers.get(q.derive.denominator), words)
             shown = value if isinstance(value, str) else kc.shown
         elif kc.value is not None:
             banded = public_count(kc.value)
@@ -228,7 +245,8 @@ def public_profile(profile, definition: Definition, answers: Mapping[str, Any] |
     values = with_derived(definition, answers)
     pillars = [replace(p, answers=[
         replace(a, evidence=None, shown=_public_shown(definition.question(a.question_id),
-                                                     values.get(a.question_id), a.shown, answers))
+                                                     values.get(a.question_id), a.shown, answers,
+                                                     words))
         for a in p.answers if a.question_id in public]) for p in profile.pillars]
     change = profile.change
     if change is not None:
@@ -237,7 +255,8 @@ def public_profile(profile, definition: Definition, answers: Mapping[str, Any] |
                          declined=[c for c in change.declined if c.question_id in public])
     gaps = [g for g in profile.gaps if _action_is_public(definition, g.action_id, answers, values)]
     if len(gaps) < len(profile.gaps):
-        notes.append("Recommended actions that rest on figures not published are not shown.")
+        notes.append(words(N_("Recommended actions that rest on figures not published are not "
+                              "shown.")))
     data_gaps = [g for g in profile.data_gaps if g.question_id in public]
     return replace(profile, scores=scores, key_counts=key_counts, pillars=pillars, notes=notes,
                    change=change, gaps=gaps, data_gaps=data_gaps)

@@ -68,8 +68,8 @@ def profile_for(round_: Round, country: Country, language: str | None = None, *,
     if public:
         mine = frame[frame["iso3"] == country.iso3]
         answers = dict(zip(mine["question_id"].tolist(), mine["value"].tolist(), strict=True))
-        return public_profile(profile, definition, answers)
-    return internal_profile(profile)
+        return public_profile(profile, definition, answers, words=words_in(language))
+    return internal_profile(profile, words=words_in(language))
 
 
 def published_version(version: QuestionnaireVersion) -> bool:
