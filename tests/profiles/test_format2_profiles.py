@@ -155,10 +155,9 @@ def test_a_public_profile_shows_public_answers_without_notes_and_withholds_small
     assert profile.pillars != public.pillars  # the profile itself is unchanged
     # The notes and the withheld-figure wording come in the words of the profile's language.
     marked = public_profile(profile, v2, mine, words=lambda text: f"⟦{text}⟧")
-    assert "⟦Regional figures are not shown: %(why)s.⟧" % {
-        "why": "⟦fewer than %(n)s members⟧" % {"n": 3}} in marked.notes
+    assert "⟦Regional figures are not shown: ⟦fewer than 3 members⟧.⟧" in marked.notes
     assert {k.question_id: k.shown for k in marked.key_counts}["op_fin_inv_share"] == \
-        "⟦based on fewer than %(n)s cases⟧" % {"n": 5}
+        "⟦based on fewer than 5 cases⟧"
 
 
 def test_a_public_regional_median_of_counts_is_banded_like_any_public_count(v2):
