@@ -1631,17 +1631,16 @@ class StatisticalYear(QuestionType):
         return names
 
     def build_fields(self, question, language, member=None):
+        month = {"maxlength": 7, "inputmode": "numeric", "placeholder": "YYYY-MM"}
         built = {
             f"{question.id}__basis": fields.RadioField(
                 question.label.get(language),
                 choices=[SelectChoice(c, PERIOD_BASIS_TEXT[c].get(language)) for c in PERIOD_BASES],
                 validate_choice=False),
             f"{question.id}__start": fields.StringField(
-                "First month (YYYY-MM)", render_kw={"maxlength": 7, "inputmode": "numeric",
-                                                    "placeholder": "YYYY-MM"}),
+                _builtin("First month (YYYY-MM)").get(language), render_kw=month),
             f"{question.id}__end": fields.StringField(
-                "Last month (YYYY-MM)", render_kw={"maxlength": 7, "inputmode": "numeric",
-                                                   "placeholder": "YYYY-MM"}),
+                _builtin("Last month (YYYY-MM)").get(language), render_kw=month),
         }
         if question.special_codes:
             special = super().build_fields(question, language)

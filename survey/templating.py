@@ -131,6 +131,7 @@ def register_template_helpers(app: Flask) -> None:
         return {"today": dt.date.today(), "ResponseStatus": ResponseStatus,
                 "get_locale": get_locale, "header": Header(),
                 "text_direction": text_direction(locale),
+                "page_language": locale,  # questionnaire texts: q.label.get(page_language)
                 "languages": app.config["SURVEY_LANGUAGES"],
                 "draft_translation": locale in draft_languages()}
 

@@ -15,11 +15,12 @@ from .services import FORMATS
 class ExportForm(FlaskForm):
     round_id = SelectField(_l("Round"), coerce=int)
     subregion = SelectField(_l("Sub-region"))
+    # The labels are marked where they are defined (N_) and translated here, per request.
     status = RadioField(_l("Responses to include"), default="approved",
-                        choices=[SelectChoice(k, v) for k, v in STATUS_FILTER_LABELS.items()])
+                        choices=[SelectChoice(k, _l(v)) for k, v in STATUS_FILTER_LABELS.items()])
     format = RadioField(_l("Format"), default="xlsx",
-                        choices=[SelectChoice(key, label)
-                                  for key, (label, _m, _e) in FORMATS.items()])
+                        choices=[SelectChoice(key, _l(label))
+                                 for key, (label, _m, _e) in FORMATS.items()])
     language = SelectField(_l("Language of the labels"))
     submit = SubmitField(_l("Prepare the download"))
 

@@ -29,6 +29,7 @@ from exports import (
 from ..database import allow_long_statements
 from ..extensions import db
 from ..frames import answers_frame, members_frame
+from ..i18n import N_
 from ..jobs import lost_reason
 from ..members import country_by_iso3, members_by_iso3
 from ..models import (
@@ -50,10 +51,11 @@ from ..words import words_in
 log = logging.getLogger(__name__)
 
 FORMATS = {
-    "xlsx": ("Excel workbook (.xlsx)", XLSX_MIMETYPE, "xlsx"),
-    "csv": ("Tidy data, CSV (UTF-8)", "text/csv; charset=utf-8", "csv"),
-    "csv-bom": ("Tidy data, CSV for Excel (UTF-8 with BOM)", "text/csv; charset=utf-8", "csv"),
-    "zip": ("One CSV per sheet (.zip)", "application/zip", "zip"),
+    "xlsx": (N_("Excel workbook (.xlsx)"), XLSX_MIMETYPE, "xlsx"),
+    "csv": (N_("Tidy data, CSV (UTF-8)"), "text/csv; charset=utf-8", "csv"),
+    "csv-bom": (N_("Tidy data, CSV for Excel (UTF-8 with BOM)"), "text/csv; charset=utf-8",
+                "csv"),
+    "zip": (N_("One CSV per sheet (.zip)"), "application/zip", "zip"),
 }
 
 
