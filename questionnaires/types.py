@@ -45,6 +45,110 @@ SPECIAL_CODES = (NOT_APPLICABLE, UNKNOWN)
 # legal reference or a statistical year), in each shipped language: drafts, like the
 # bundled translations; English is authoritative.
 BUILTIN_TRANSLATIONS: dict[str, dict[str, str]] = {
+    "%(year)s methodology": {
+        "fr": "méthodologie de %(year)s",
+        "id": "metodologi %(year)s",
+        "th": "ระเบียบวิธีปี %(year)s",
+        "vi": "phương pháp luận %(year)s",
+        "zh_Hans": "%(year)s年方法",
+        "ar": "منهجية %(year)s",
+    },
+    "Compliant": {
+        "fr": "Conforme",
+        "id": "Patuh",
+        "th": "สอดคล้อง",
+        "vi": "Tuân thủ",
+        "zh_Hans": "合规",
+        "ar": "ملتزم",
+    },
+    "Largely compliant": {
+        "fr": "En grande partie conforme",
+        "id": "Sebagian besar patuh",
+        "th": "สอดคล้องเป็นส่วนใหญ่",
+        "vi": "Tuân thủ phần lớn",
+        "zh_Hans": "大致合规",
+        "ar": "ملتزم إلى حد كبير",
+    },
+    "Partially compliant": {
+        "fr": "Partiellement conforme",
+        "id": "Sebagian patuh",
+        "th": "สอดคล้องบางส่วน",
+        "vi": "Tuân thủ một phần",
+        "zh_Hans": "部分合规",
+        "ar": "ملتزم جزئيًا",
+    },
+    "Non-compliant": {
+        "fr": "Non conforme",
+        "id": "Tidak patuh",
+        "th": "ไม่สอดคล้อง",
+        "vi": "Không tuân thủ",
+        "zh_Hans": "不合规",
+        "ar": "غير ملتزم",
+    },
+    "Not applicable (N/A)": {
+        "fr": "Non applicable (N/A)",
+        "id": "Tidak berlaku (N/A)",
+        "th": "ไม่เกี่ยวข้อง (N/A)",
+        "vi": "Không áp dụng (N/A)",
+        "zh_Hans": "不适用（N/A）",
+        "ar": "لا ينطبق (N/A)",
+    },
+    "Not rated": {
+        "fr": "Non noté",
+        "id": "Tidak dinilai",
+        "th": "ไม่ได้รับการประเมิน",
+        "vi": "Không được đánh giá",
+        "zh_Hans": "未评级",
+        "ar": "غير مُقيَّم",
+    },
+    "High": {
+        "fr": "Élevé",
+        "id": "Tinggi",
+        "th": "สูง",
+        "vi": "Cao",
+        "zh_Hans": "高",
+        "ar": "مرتفع",
+    },
+    "Substantial": {
+        "fr": "Significatif",
+        "id": "Substansial",
+        "th": "ค่อนข้างสูง",
+        "vi": "Đáng kể",
+        "zh_Hans": "较高",
+        "ar": "جوهري",
+    },
+    "Moderate": {
+        "fr": "Modéré",
+        "id": "Moderat",
+        "th": "ปานกลาง",
+        "vi": "Trung bình",
+        "zh_Hans": "中等",
+        "ar": "متوسط",
+    },
+    "Low": {
+        "fr": "Faible",
+        "id": "Rendah",
+        "th": "ต่ำ",
+        "vi": "Thấp",
+        "zh_Hans": "低",
+        "ar": "منخفض",
+    },
+    "Rating": {
+        "fr": "Notation",
+        "id": "Peringkat",
+        "th": "ผลการประเมิน",
+        "vi": "Xếp hạng",
+        "zh_Hans": "评级",
+        "ar": "التصنيف",
+    },
+    "Methodology": {
+        "fr": "Méthodologie",
+        "id": "Metodologi",
+        "th": "ระเบียบวิธี",
+        "vi": "Phương pháp luận",
+        "zh_Hans": "方法",
+        "ar": "المنهجية",
+    },
     "Not applicable": {
         "fr": "Sans objet",
         "id": "Tidak berlaku",
@@ -1763,13 +1867,13 @@ class EvaluationRating(QuestionType):
 
     def xlsform_rows(self, question, relevant, required):
         parts = [_xlsform_part(f"select_one {question.id}__rating", f"{question.id}__rating",
-                               Text({"en": "Rating"}), required),
+                               _builtin("Rating"), required),
                  _xlsform_part(f"select_one {question.id}__methodology",
-                               f"{question.id}__methodology", Text({"en": "Methodology"}), None)]
+                               f"{question.id}__methodology", _builtin("Methodology"), None)]
         return _xlsform_group(question, relevant, parts)
 
     def xlsform_choice_lists(self, question):
-        return ([(f"{question.id}__rating", code, Text({"en": long}), None)
+        return ([(f"{question.id}__rating", code, _builtin(long), None)
                  for code, (_, long) in self.ratings(question).items()]
                 + [(f"{question.id}__methodology", m, Text({"en": m}), None)
                    for m in METHODOLOGIES])
@@ -1799,11 +1903,12 @@ class EvaluationRating(QuestionType):
         built = {
             f"{question.id}__rating": fields.RadioField(
                 question.label.get(language),
-                choices=[SelectChoice(c, long) for c, (_, long) in self.ratings(question).items()],
+                choices=[SelectChoice(c, _builtin(long).get(language))
+                         for c, (_, long) in self.ratings(question).items()],
                 validate_choice=False),
             f"{question.id}__methodology": fields.RadioField(
-                "Methodology", choices=[SelectChoice(m, m) for m in METHODOLOGIES],
-                validate_choice=False),
+                _builtin("Methodology").get(language),
+                choices=[SelectChoice(m, m) for m in METHODOLOGIES], validate_choice=False),
         }
         if question.special_codes:
             special = super().build_fields(question, language)
@@ -1849,14 +1954,14 @@ class EvaluationRating(QuestionType):
 
     # Answer workbook: the rating and the methodology, each from a list.
     def _workbook_main(self, question):
-        return [WorkbookCell("rating", Text({"en": "Rating"}), "list",
-                             tuple((c, Text({"en": long}))
+        return [WorkbookCell("rating", _builtin("Rating"), "list",
+                             tuple((c, _builtin(long))
                                    for c, (_, long) in self.ratings(question).items())),
-                WorkbookCell("methodology", Text({"en": "Methodology"}), "list",
+                WorkbookCell("methodology", _builtin("Methodology"), "list",
                              tuple((m, Text({"en": m})) for m in METHODOLOGIES))]
 
     def _workbook_prefill(self, question, value, language):
-        cells = {"rating": self.ratings(question)[value["rating"]][1]}
+        cells = {"rating": _builtin(self.ratings(question)[value["rating"]][1]).get(language)}
         if value.get("methodology"):
             cells["methodology"] = value["methodology"]
         return cells
@@ -1872,10 +1977,13 @@ class EvaluationRating(QuestionType):
 
     def _display(self, question, value, language):
         short, long = self.ratings(question).get(value["rating"], ("", value["rating"]))
+        long = _builtin(long).get(language)
         if value["rating"] == "not_rated":
             return long
         shown = short if question.scale == "technical_compliance" else long
-        return f"{shown} ({value['methodology']} methodology)"
+        methodology = _builtin("%(year)s methodology").get(language) % {
+            "year": value["methodology"]}
+        return f"{shown} ({methodology})"
 
     def codes(self, question, value):
         if not isinstance(value, Mapping):

@@ -11,6 +11,7 @@ import html as html_lib
 import re
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import select
 
 from questionnaires import parse_definition
@@ -39,6 +40,12 @@ DEFINITION = {
 LANGUAGES = {"en": "English", "fr": "Français", "de": "Deutsch", "de_CH": "Deutsch (Schweiz)",
              "id": "Bahasa Indonesia", "th": "ไทย", "ar": "العربية"}
 NNBSP = "\u202f"  # French groups digits with a narrow no-break space
+
+
+def two_readings_fr() -> str:
+    """The French question when "1.500" may be fifteen hundred or one and a half."""
+    return said("fr", "This can be read in two ways: did you mean %(first)s or %(second)s?",
+                first=f"1{NNBSP}500", second="1,5")
 
 
 def said(language: str, text: str, **params) -> str:
@@ -163,7 +170,7 @@ def test_two_readings_are_asked_about_and_nothing_is_saved_until_the_pick(figure
     assert reply.status_code == 422
     assert stored(figures, "ratio") is None
     assert stored(figures, "agency") == "AMLO"      # the rest of the page is saved
-    assert f"did you mean 1{NNBSP}500 or 1,5?" in html
+    assert escape(two_readings_fr()) in html
     assert 'value="1.500"' in html                  # what was typed stays in the field
     choices = re.findall(r'name="ratio__reading" value="([^"]*)"', html)
     assert choices == ["1500", "1.5"]
@@ -208,7 +215,7 @@ def test_autosave_asks_with_the_same_choices_and_saves_the_pick(figures, client)
     reply = autosave(client, figures, "ratio", ratio="1.500")
     assert reply.status_code == 422
     assert reply.json["ask"] is True
-    assert reply.json["error"] == f"This can be read in two ways: did you mean 1{NNBSP}500 or 1,5?"
+    assert reply.json["error"] == two_readings_fr()
     assert re.findall(r'name="ratio__reading" value="([^"]*)"', reply.json["html"]) == \
         ["1500", "1.5"]
     assert stored(figures, "ratio") is None
@@ -225,12 +232,15 @@ def test_a_refusal_says_how_to_type_it_keeps_the_text_and_saves_the_rest(figures
         "count": "7", "count__version": "0"})
     html = reply.get_data(as_text=True)
     assert reply.status_code == 422
-    assert ("Type the number in digits only, without words or letters, for example "
-            f"1{NNBSP}500{NNBSP}000,50 or 1500000,50.") in html
+    assert escape(said("fr", "Type the number in digits only, without words or letters, for "
+                       "example %(example)s or %(plain)s.",
+                       example=f"1{NNBSP}500{NNBSP}000,50", plain="1500000,50")) in html
     assert 'value="1,5 million"' in html
     assert stored(figures, "amount") is None and stored(figures, "count") == 7
     reply = autosave(client, figures, "amount", amount="$ 1500")
-    assert reply.status_code == 422 and "without a currency sign" in reply.json["error"]
+    assert reply.status_code == 422 and reply.json["error"].startswith(
+        said("fr", "Type the amount without a currency sign or code (the question says which "
+                   "currency), for example %(example)s or %(plain)s.").split("%(")[0])
     assert "ask" not in reply.json
 
 
