@@ -14,7 +14,14 @@ from survey.extensions import db
 from survey.models import Answer, Country, Response, User
 from survey.questionnaire_versions import register_definition
 from survey.rounds import open_round
-from tests.survey.answering.test_typed_numbers import DEFINITION, LANGUAGES, NNBSP, said, saved_as
+from tests.survey.answering.test_typed_numbers import (
+    DEFINITION,
+    LANGUAGES,
+    NNBSP,
+    said,
+    saved_as,
+    two_readings_fr,
+)
 
 from .conftest import log_in
 
@@ -77,8 +84,7 @@ def test_autosave_asks_which_number_was_meant_and_saves_the_pick(browser, live_s
         field.press("Tab")  # leaving the field saves it in the background
         group = block.get_by_role("group", name=said("fr", "Which number did you mean?"))
         expect(group).to_be_visible()
-        expect(block.get_by_role("alert")).to_have_text(
-            f"This can be read in two ways: did you mean 1{NNBSP}500 or 1,5?")
+        expect(block.get_by_role("alert")).to_have_text(two_readings_fr())
         expect(block.locator(".q-status")).to_have_text(
             said("fr", "Not saved yet: choose which number you meant."))
         assert "err-ratio" in field.get_attribute("aria-describedby")
@@ -126,7 +132,9 @@ def test_skip_logic_compares_the_number_the_server_read(page, figures):
     count = page.locator('#q-count input[name="count"]')
     count.fill("12,5")  # not a whole number: refused, so it no longer counts as 1500
     count.press("Tab")
-    expect(page.locator("#err-count")).to_contain_text("whole number")
+    expect(page.locator("#err-count")).to_contain_text(
+        said("fr", "This question asks for a whole number: type it without decimals, for "
+                   "example %(example)s or %(plain)s.").split(":")[0])
     expect(page.locator("#q-count_note")).to_be_hidden()
 
 
@@ -176,7 +184,9 @@ def test_the_page_that_asks_is_accessible(browser, live_server, figures):
         page.wait_for_load_state()
         question = said("fr", "Which number did you mean?")
         expect(page.locator("#q-ratio").get_by_role("group", name=question)).to_be_visible()
-        expect(page.locator("#err-amount")).to_contain_text("without words or letters")
+        expect(page.locator("#err-amount")).to_contain_text(said(
+            "fr", "Type the number in digits only, without words or letters, for example "
+                  "%(example)s or %(plain)s.").split(",")[0])
         assert axe_violations(page) == []
     finally:
         context.close()
