@@ -77,11 +77,12 @@ def subset_font(path: Path, text: str) -> tuple[bytes, str]:
     options.layout_features = ["*"]
     options.name_IDs = ["*"]
     options.notdef_outline = True
-    font = TTFont(path)  # reading the Chinese WOFF2 needs brotli
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text=text)
-    subsetter.subset(font)
-    font.flavor = None
-    out = io.BytesIO()
-    font.save(out)
-    return out.getvalue(), "truetype" if "glyf" in font else "opentype"
+    # Closed when done: TTFont reads lazily and would keep the file open otherwise.
+    with TTFont(path) as font:  # reading the Chinese WOFF2 needs brotli
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text=text)
+        subsetter.subset(font)
+        font.flavor = None
+        out = io.BytesIO()
+        font.save(out)
+        return out.getvalue(), "truetype" if "glyf" in font else "opentype"
