@@ -88,19 +88,21 @@ def translation_upload(version_id: int):
     return redirect(url_for(".translation_preview", version_id=version.id, upload_id=upload.id))
 
 
-def _upload_or_none(version, upload_id):
+def _version_and_upload(version_id: int, upload_id: int):
+    """The version and this administrator's upload of it; the upload is ``None`` (with a
+    flash saying why) when it is gone, expired or someone else's."""
+    version = db.get_or_404(QuestionnaireVersion, version_id)
     try:
-        return find_upload(version, upload_id, current_user)
+        return version, find_upload(version, upload_id, current_user)
     except NotFound as exc:
         flash(rule_message(exc), "error")
-        return None
+        return version, None
 
 
 @bp.get("/questionnaires/<int:version_id>/translations/uploads/<int:upload_id>")
 @admin_only
 def translation_preview(version_id: int, upload_id: int):
-    version = db.get_or_404(QuestionnaireVersion, version_id)
-    upload = _upload_or_none(version, upload_id)
+    version, upload = _version_and_upload(version_id, upload_id)
     if upload is None:
         return redirect(url_for(".translations", version_id=version.id))
     entries = {e.key: e for e in text_entries(definition_of(version, language="en"))}
@@ -112,8 +114,7 @@ def translation_preview(version_id: int, upload_id: int):
 @bp.post("/questionnaires/<int:version_id>/translations/uploads/<int:upload_id>/apply")
 @admin_only
 def translation_apply(version_id: int, upload_id: int):
-    version = db.get_or_404(QuestionnaireVersion, version_id)
-    upload = _upload_or_none(version, upload_id)
+    version, upload = _version_and_upload(version_id, upload_id)
     if upload is None:
         return redirect(url_for(".translations", version_id=version.id))
     if not ActionForm().validate_on_submit():
